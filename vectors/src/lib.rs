@@ -2,11 +2,15 @@
 //!
 //! - [`capture`] reads pcap/pcapng files into [`Frame`]s and dissects each frame down to the
 //!   UDP datagram or ESP packet that IKE/ESP tooling consumes.
+//! - [`keys`] models the `keys.json` schema (vectors/real/README.md). It is also the key file
+//!   format users hand to `ikelab decode`, so only the inputs of key derivation are required.
 //!
 //! This crate is a leaf: it knows nothing of ISAKMP or ESP semantics beyond framing.
 
 pub mod capture;
 pub mod hex;
+pub mod keys;
 
 pub use capture::{Dissected, Frame, LinkType};
 pub use hex::Hex;
+pub use keys::KeyFile;

@@ -400,13 +400,13 @@ mod tests {
     #[test]
     fn display_names_the_frame_offset_and_reason() {
         let frame =
-            super::super::Frame::new(7, Default::default(), LinkType::ETHERNET, 13, vec![0; 13]);
+            crate::capture::Frame::new(7, Default::default(), LinkType::ETHERNET, 13, vec![0; 13]);
         assert_eq!(
             frame.to_string(),
             "frame 7: not dissected at byte 0: truncated Ethernet header: 14 bytes needed, 13 left"
         );
         let frame =
-            super::super::Frame::new(8, Default::default(), LinkType::RAW, 13, vec![0x45; 13]);
+            crate::capture::Frame::new(8, Default::default(), LinkType::RAW, 13, vec![0x45; 13]);
         assert_eq!(
             frame.to_string(),
             "frame 8: not dissected at byte 0: truncated IPv4 header: 20 bytes needed, 13 left"

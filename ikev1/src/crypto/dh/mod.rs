@@ -1,0 +1,9 @@
+//! MODP Diffie-Hellman (RFC 2409 6.1, 6.2; RFC 3526) over the primes in
+//! [`primes`], with the private exponent drawn from the caller's generator.
+
+mod exponent_length;
+mod modp;
+mod primes;
+
+pub use exponent_length::default_private_exponent_bits;
+pub use modp::{ModpGroup, ModpKeyPair};

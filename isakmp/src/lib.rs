@@ -16,6 +16,7 @@ pub mod error;
 pub mod esp;
 pub mod header;
 pub mod hex;
+pub mod invariants;
 pub mod message;
 pub mod natt;
 pub mod numbers;

@@ -57,6 +57,51 @@ impl<'a> Port4500<'a> {
     }
 }
 
+/// The IKE port (RFC 2408 2.5.2 via IANA).
+pub const IKE_PORT: u16 = 500;
+
+/// What a UDP datagram between IKE peers carries, judged by its ports: 4500
+/// on either end means RFC 3948 framing, otherwise 500 means a bare ISAKMP
+/// message. A NAT may rewrite one end's port but not both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IkeDatagram<'a> {
+    /// An ISAKMP message; `behind_marker` if it came after a Non-ESP Marker.
+    Ike {
+        message: &'a [u8],
+        behind_marker: bool,
+    },
+    Esp(&'a [u8]),
+    Keepalive,
+}
+
+impl<'a> IkeDatagram<'a> {
+    /// `None` when neither port is an IKE port.
+    pub fn classify(
+        source_port: u16,
+        destination_port: u16,
+        payload: &'a [u8],
+    ) -> Option<Result<Self, Error>> {
+        let either = |port| source_port == port || destination_port == port;
+        if either(NAT_T_PORT) {
+            Some(Port4500::classify(payload).map(|kind| match kind {
+                Port4500::Keepalive => Self::Keepalive,
+                Port4500::Ike(message) => Self::Ike {
+                    message,
+                    behind_marker: true,
+                },
+                Port4500::Esp(packet) => Self::Esp(packet),
+            }))
+        } else if either(IKE_PORT) {
+            Some(Ok(Self::Ike {
+                message: payload,
+                behind_marker: false,
+            }))
+        } else {
+            None
+        }
+    }
+}
+
 /// Frames an ISAKMP message for port 4500: the Non-ESP Marker, then the message.
 pub fn frame_ike(message: &[u8]) -> Vec<u8> {
     let mut framed = Vec::with_capacity(NON_ESP_MARKER.len() + message.len());

@@ -7,22 +7,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use isakmp::natt::IkeDatagram;
-use vectors::capture::read_frames;
+use vectors::Case;
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let corpus = root.join("fuzz/corpus");
-    let mut cases: Vec<PathBuf> = fs::read_dir(root.join("vectors/real"))
-        .expect("vectors/real")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.join("capture.pcap").exists())
-        .collect();
-    cases.sort();
     let mut written = 0;
-    for case in cases {
-        let name = case.file_name().unwrap().to_string_lossy();
-        let short = name.split('-').next().unwrap_or(&name).to_owned();
-        for frame in read_frames(&case.join("capture.pcap")).expect("capture") {
+    for case in Case::all().expect("vectors/real") {
+        let short = case.name.split('-').next().unwrap_or(&case.name).to_owned();
+        for frame in case.frames().expect("capture") {
             let (Some(udp), Some(payload)) = (frame.udp(), frame.payload()) else {
                 continue;
             };
@@ -32,9 +25,7 @@ fn main() {
                 write(&corpus.join("natt_demux"), &file, payload);
                 written += 1;
             }
-            if let Some(Ok(IkeDatagram::Ike { message, .. })) =
-                IkeDatagram::classify(sport, dport, payload)
-            {
+            if let Some(Ok(IkeDatagram::Ike { message, .. })) = IkeDatagram::classify(sport, dport, payload) {
                 write(&corpus.join("isakmp_parse"), &file, message);
                 write(&corpus.join("isakmp_structured"), &file, message);
                 written += 2;
@@ -42,11 +33,7 @@ fn main() {
         }
     }
     write(&corpus.join("natt_demux"), "keepalive", &[0xff]);
-    println!(
-        "wrote {} seed files under {}",
-        written + 1,
-        corpus.display()
-    );
+    println!("wrote {} seed files under {}", written + 1, corpus.display());
 }
 
 fn write(directory: &Path, name: &str, bytes: &[u8]) {

@@ -7,9 +7,7 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 use crate::header::Flags;
 use crate::message::{Body, Message};
 use crate::numbers::{Doi, IdType, PayloadType, Situation};
-use crate::payload::{
-    Identity, IpsecSituation, LabeledDomain, PayloadBody, SaContent, SecurityAssociation,
-};
+use crate::payload::{Identity, IpsecSituation, LabeledDomain, PayloadBody, SaContent, SecurityAssociation};
 
 impl<'a> Arbitrary<'a> for Message {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
@@ -28,10 +26,7 @@ impl<'a> Arbitrary<'a> for Message {
 impl<'a> Arbitrary<'a> for Body {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         if u.ratio(1, 8)? {
-            Ok(Self::Encrypted {
-                first_payload: u.arbitrary()?,
-                ciphertext: u.arbitrary()?,
-            })
+            Ok(Self::Encrypted { first_payload: u.arbitrary()?, ciphertext: u.arbitrary()? })
         } else {
             Ok(Self::Plain(u.arbitrary()?))
         }
@@ -58,14 +53,10 @@ impl<'a> Arbitrary<'a> for PayloadBody {
             _ => {
                 // Only types without a structured parser stay "unknown".
                 let mut payload_type = PayloadType(u.arbitrary()?);
-                while PayloadBody::is_structured(payload_type) || payload_type == PayloadType::NONE
-                {
+                while PayloadBody::is_structured(payload_type) || payload_type == PayloadType::NONE {
                     payload_type = PayloadType(payload_type.0.wrapping_add(37));
                 }
-                Self::Unknown {
-                    payload_type,
-                    data: u.arbitrary()?,
-                }
+                Self::Unknown { payload_type, data: u.arbitrary()? }
             }
         })
     }
@@ -74,19 +65,13 @@ impl<'a> Arbitrary<'a> for PayloadBody {
 impl<'a> Arbitrary<'a> for SecurityAssociation {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
         if u.ratio(7, 8)? {
-            Ok(Self {
-                doi: Doi::IPSEC,
-                content: SaContent::Ipsec(u.arbitrary()?),
-            })
+            Ok(Self { doi: Doi::IPSEC, content: SaContent::Ipsec(u.arbitrary()?) })
         } else {
             let mut doi = Doi(u.arbitrary()?);
             if doi == Doi::IPSEC {
                 doi = Doi::ISAKMP;
             }
-            Ok(Self {
-                doi,
-                content: SaContent::Opaque(u.arbitrary()?),
-            })
+            Ok(Self { doi, content: SaContent::Opaque(u.arbitrary()?) })
         }
     }
 }
@@ -103,11 +88,7 @@ impl<'a> Arbitrary<'a> for IpsecSituation {
         } else {
             None
         };
-        Ok(Self {
-            situation,
-            labeled_domain,
-            proposals: u.arbitrary()?,
-        })
+        Ok(Self { situation, labeled_domain, proposals: u.arbitrary()? })
     }
 }
 
@@ -122,11 +103,7 @@ fn arbitrary_label_if(
     // The bit count decides how many bitmap bytes are on the wire.
     label.category_bitmap.truncate(usize::from(u16::MAX / 8));
     let bytes = label.category_bitmap.len();
-    let unused_bits = if bytes == 0 {
-        0
-    } else {
-        u.int_in_range(0..=7u16)?
-    };
+    let unused_bits = if bytes == 0 { 0 } else { u.int_in_range(0..=7u16)? };
     label.category_bits = (bytes as u16) * 8 - unused_bits;
     Ok(Some(label))
 }
@@ -137,23 +114,11 @@ impl<'a> Arbitrary<'a> for Identity {
             0 => Self::Ipv4(u.arbitrary()?),
             1 => Self::Fqdn(u.arbitrary()?),
             2 => Self::UserFqdn(u.arbitrary()?),
-            3 => Self::Ipv4Subnet {
-                address: u.arbitrary()?,
-                mask: u.arbitrary()?,
-            },
+            3 => Self::Ipv4Subnet { address: u.arbitrary()?, mask: u.arbitrary()? },
             4 => Self::Ipv6(u.arbitrary()?),
-            5 => Self::Ipv6Subnet {
-                address: u.arbitrary()?,
-                mask: u.arbitrary()?,
-            },
-            6 => Self::Ipv4Range {
-                start: u.arbitrary()?,
-                end: u.arbitrary()?,
-            },
-            7 => Self::Ipv6Range {
-                start: u.arbitrary()?,
-                end: u.arbitrary()?,
-            },
+            5 => Self::Ipv6Subnet { address: u.arbitrary()?, mask: u.arbitrary()? },
+            6 => Self::Ipv4Range { start: u.arbitrary()?, end: u.arbitrary()? },
+            7 => Self::Ipv6Range { start: u.arbitrary()?, end: u.arbitrary()? },
             8 => Self::DerAsn1Dn(u.arbitrary()?),
             9 => Self::DerAsn1Gn(u.arbitrary()?),
             10 => Self::KeyId(u.arbitrary()?),
@@ -162,10 +127,7 @@ impl<'a> Arbitrary<'a> for Identity {
                 if IdType::KNOWN.contains(&id_type) {
                     id_type = IdType(id_type.0 + 100);
                 }
-                Self::Other {
-                    id_type,
-                    data: u.arbitrary()?,
-                }
+                Self::Other { id_type, data: u.arbitrary()? }
             }
         })
     }

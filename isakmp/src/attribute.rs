@@ -37,17 +37,11 @@ pub enum AttributeValue {
 
 impl Attribute {
     pub fn basic(kind: u16, value: u16) -> Self {
-        Self {
-            kind,
-            value: AttributeValue::Basic(value),
-        }
+        Self { kind, value: AttributeValue::Basic(value) }
     }
 
     pub fn variable(kind: u16, value: Vec<u8>) -> Self {
-        Self {
-            kind,
-            value: AttributeValue::Variable(value),
-        }
+        Self { kind, value: AttributeValue::Variable(value) }
     }
 
     /// An integer attribute in the shortest form RFC 2408 3.3 allows: TV when
@@ -67,11 +61,9 @@ impl Attribute {
     pub fn as_integer(&self) -> Option<u64> {
         match &self.value {
             AttributeValue::Basic(value) => Some(u64::from(*value)),
-            AttributeValue::Variable(bytes) if !bytes.is_empty() && bytes.len() <= 8 => Some(
-                bytes
-                    .iter()
-                    .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte)),
-            ),
+            AttributeValue::Variable(bytes) if !bytes.is_empty() && bytes.len() <= 8 => {
+                Some(bytes.iter().fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte)))
+            }
             AttributeValue::Variable(_) => None,
         }
     }
@@ -87,11 +79,7 @@ impl Attribute {
             AttributeValue::Basic(reader.u16("attribute value")?)
         } else {
             let length = reader.u16("attribute length")?;
-            AttributeValue::Variable(
-                reader
-                    .bytes(usize::from(length), "attribute value")?
-                    .to_vec(),
-            )
+            AttributeValue::Variable(reader.bytes(usize::from(length), "attribute value")?.to_vec())
         };
         Ok(Self { kind, value })
     }
@@ -107,9 +95,7 @@ impl Attribute {
 
     pub fn emit(&self, writer: &mut Writer) -> Result<(), EmitError> {
         if self.kind & ATTRIBUTE_FORMAT_BIT != 0 {
-            return Err(EmitError::Inconsistent {
-                what: "attribute type wider than 15 bits",
-            });
+            return Err(EmitError::Inconsistent { what: "attribute type wider than 15 bits" });
         }
         match &self.value {
             AttributeValue::Basic(value) => {
@@ -126,9 +112,7 @@ impl Attribute {
     }
 
     pub fn emit_all(attributes: &[Self], writer: &mut Writer) -> Result<(), EmitError> {
-        attributes
-            .iter()
-            .try_for_each(|attribute| attribute.emit(writer))
+        attributes.iter().try_for_each(|attribute| attribute.emit(writer))
     }
 }
 
@@ -140,10 +124,7 @@ pub fn find(attributes: &[Attribute], kind: u16) -> Option<&Attribute> {
 #[cfg(feature = "arbitrary")]
 impl<'a> arbitrary::Arbitrary<'a> for Attribute {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(Self {
-            kind: u16::arbitrary(u)? & !ATTRIBUTE_FORMAT_BIT,
-            value: u.arbitrary()?,
-        })
+        Ok(Self { kind: u16::arbitrary(u)? & !ATTRIBUTE_FORMAT_BIT, value: u.arbitrary()? })
     }
 }
 
@@ -162,10 +143,7 @@ mod tests {
     #[test]
     fn basic_and_variable_forms_survive_a_round_trip() {
         // Key-Length 128 as TV (RFC 2409 A, class 14).
-        assert_eq!(
-            round_trip(&[0x80, 0x0e, 0x00, 0x80]),
-            Attribute::basic(14, 128)
-        );
+        assert_eq!(round_trip(&[0x80, 0x0e, 0x00, 0x80]), Attribute::basic(14, 128));
         // Life-Duration 86400 as a 4-byte TLV.
         let life = round_trip(&[0x00, 0x0c, 0x00, 0x04, 0x00, 0x01, 0x51, 0x80]);
         assert_eq!(life.as_integer(), Some(86_400));
@@ -174,16 +152,12 @@ mod tests {
     #[test]
     fn integer_picks_the_shortest_form() {
         assert!(Attribute::integer(12, 28_800).is_basic());
-        assert_eq!(
-            Attribute::integer(12, 86_400).value,
-            AttributeValue::Variable(vec![0, 1, 0x51, 0x80])
-        );
+        assert_eq!(Attribute::integer(12, 86_400).value, AttributeValue::Variable(vec![0, 1, 0x51, 0x80]));
     }
 
     #[test]
     fn a_tlv_longer_than_its_container_is_an_error_at_its_offset() {
-        let err =
-            Attribute::parse(&mut Reader::at(&[0x00, 0x0c, 0x00, 0x09, 1, 2], 100)).unwrap_err();
+        let err = Attribute::parse(&mut Reader::at(&[0x00, 0x0c, 0x00, 0x09, 1, 2], 100)).unwrap_err();
         assert_eq!(err.offset, 104);
     }
 }

@@ -24,11 +24,7 @@ impl<'a> Reader<'a> {
 
     /// A reader over `data` whose first byte sits at `origin` in the datagram.
     pub fn at(data: &'a [u8], origin: usize) -> Self {
-        Self {
-            data,
-            position: 0,
-            origin,
-        }
+        Self { data, position: 0, origin }
     }
 
     /// Absolute offset of the next unread byte.
@@ -49,11 +45,7 @@ impl<'a> Reader<'a> {
         if n > self.remaining() {
             return Err(Error::new(
                 self.offset(),
-                ErrorKind::Truncated {
-                    field,
-                    needed: n,
-                    available: self.remaining(),
-                },
+                ErrorKind::Truncated { field, needed: n, available: self.remaining() },
             ));
         }
         let taken = &self.data[self.position..self.position + n];
@@ -98,13 +90,7 @@ impl<'a> Reader<'a> {
         if self.is_empty() {
             Ok(())
         } else {
-            Err(Error::new(
-                self.offset(),
-                ErrorKind::TrailingBytes {
-                    structure,
-                    count: self.remaining(),
-                },
-            ))
+            Err(Error::new(self.offset(), ErrorKind::TrailingBytes { structure, count: self.remaining() }))
         }
     }
 }
@@ -128,9 +114,7 @@ impl Writer {
     }
 
     pub fn with_capacity(capacity: usize) -> Self {
-        Self {
-            buf: Vec::with_capacity(capacity),
-        }
+        Self { buf: Vec::with_capacity(capacity) }
     }
 
     pub fn len(&self) -> usize {
@@ -202,11 +186,7 @@ pub fn fits<T: TryFrom<usize>>(length: usize, field: &'static str) -> Result<T, 
         2 => u16::MAX as usize,
         _ => u32::MAX as usize,
     };
-    T::try_from(length).map_err(|_| EmitError::TooLong {
-        field,
-        length,
-        maximum,
-    })
+    T::try_from(length).map_err(|_| EmitError::TooLong { field, length, maximum })
 }
 
 #[cfg(test)]
@@ -230,14 +210,7 @@ mod tests {
     fn truncated_read_names_the_field_and_the_shortfall() {
         let mut reader = Reader::new(&[0u8; 3]);
         let err = reader.u32("message id").unwrap_err();
-        assert_eq!(
-            err.kind,
-            ErrorKind::Truncated {
-                field: "message id",
-                needed: 4,
-                available: 3
-            }
-        );
+        assert_eq!(err.kind, ErrorKind::Truncated { field: "message id", needed: 4, available: 3 });
     }
 
     #[test]

@@ -21,35 +21,17 @@ pub struct Error {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The input ended before a field was complete.
-    Truncated {
-        field: &'static str,
-        needed: usize,
-        available: usize,
-    },
+    Truncated { field: &'static str, needed: usize, available: usize },
     /// A length field claims fewer bytes than its own fixed part.
-    LengthTooSmall {
-        field: &'static str,
-        length: usize,
-        minimum: usize,
-    },
+    LengthTooSmall { field: &'static str, length: usize, minimum: usize },
     /// The ISAKMP header length differs from the datagram length (RFC 2408 5.1).
     UnequalLengths { header: u32, datagram: usize },
     /// Bytes left over after a structure that must fill its container.
-    TrailingBytes {
-        structure: &'static str,
-        count: usize,
-    },
+    TrailingBytes { structure: &'static str, count: usize },
     /// A count field disagrees with what follows it.
-    CountMismatch {
-        field: &'static str,
-        declared: usize,
-        found: usize,
-    },
+    CountMismatch { field: &'static str, declared: usize, found: usize },
     /// A sub-payload chain (proposals, transforms) names a type it cannot hold.
-    BadChain {
-        structure: &'static str,
-        next_payload: u8,
-    },
+    BadChain { structure: &'static str, next_payload: u8 },
     /// A field whose value makes the rest unparseable.
     InvalidValue { field: &'static str, value: u32 },
     /// An identification whose data does not fit its type (RFC 2407 4.6.2).
@@ -60,11 +42,7 @@ pub enum ErrorKind {
 
 impl Error {
     pub fn new(offset: usize, kind: ErrorKind) -> Self {
-        Self {
-            offset,
-            kind,
-            payload: None,
-        }
+        Self { offset, kind, payload: None }
     }
 
     /// Records the payload being parsed, keeping the innermost one.
@@ -93,51 +71,27 @@ impl fmt::Display for Error {
             write!(f, "in {} payload: ", payload)?;
         }
         match &self.kind {
-            ErrorKind::Truncated {
-                field,
-                needed,
-                available,
-            } => {
+            ErrorKind::Truncated { field, needed, available } => {
                 write!(f, "{field} needs {needed} bytes, only {available} left")
             }
-            ErrorKind::LengthTooSmall {
-                field,
-                length,
-                minimum,
-            } => {
+            ErrorKind::LengthTooSmall { field, length, minimum } => {
                 write!(f, "{field} is {length}, less than the minimum {minimum}")
             }
             ErrorKind::UnequalLengths { header, datagram } => {
-                write!(
-                    f,
-                    "header length {header} but the datagram holds {datagram} bytes"
-                )
+                write!(f, "header length {header} but the datagram holds {datagram} bytes")
             }
             ErrorKind::TrailingBytes { structure, count } => {
                 write!(f, "{count} unexpected bytes after the {structure}")
             }
-            ErrorKind::CountMismatch {
-                field,
-                declared,
-                found,
-            } => {
+            ErrorKind::CountMismatch { field, declared, found } => {
                 write!(f, "{field} says {declared} but {found} follow")
             }
-            ErrorKind::BadChain {
-                structure,
-                next_payload,
-            } => {
-                write!(
-                    f,
-                    "{structure} chain continues with payload type {next_payload}"
-                )
+            ErrorKind::BadChain { structure, next_payload } => {
+                write!(f, "{structure} chain continues with payload type {next_payload}")
             }
             ErrorKind::InvalidValue { field, value } => write!(f, "invalid {field} {value}"),
             ErrorKind::BadIdentification { id_type, length } => {
-                write!(
-                    f,
-                    "identification type {id_type} cannot be {length} bytes long"
-                )
+                write!(f, "identification type {id_type} cannot be {length} bytes long")
             }
             ErrorKind::NonZeroPadding { field } => write!(f, "{field} padding is not zero"),
         }
@@ -150,11 +104,7 @@ impl std::error::Error for Error {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EmitError {
     /// A field is longer than its length field can express.
-    TooLong {
-        field: &'static str,
-        length: usize,
-        maximum: usize,
-    },
+    TooLong { field: &'static str, length: usize, maximum: usize },
     /// The model contradicts itself (e.g. the E flag and a plaintext body).
     Inconsistent { what: &'static str },
 }
@@ -162,15 +112,8 @@ pub enum EmitError {
 impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EmitError::TooLong {
-                field,
-                length,
-                maximum,
-            } => {
-                write!(
-                    f,
-                    "{field} is {length} long, more than the {maximum} its length field allows"
-                )
+            EmitError::TooLong { field, length, maximum } => {
+                write!(f, "{field} is {length} long, more than the {maximum} its length field allows")
             }
             EmitError::Inconsistent { what } => write!(f, "inconsistent message: {what}"),
         }

@@ -39,20 +39,10 @@ impl<'a> EspPacket<'a> {
         // RFC 4303 2.1: SPI 0 is reserved for local use and never on the wire;
         // on port 4500 it would be the Non-ESP Marker.
         if spi == 0 {
-            return Err(Error::new(
-                spi_at,
-                ErrorKind::InvalidValue {
-                    field: "SPI",
-                    value: 0,
-                },
-            ));
+            return Err(Error::new(spi_at, ErrorKind::InvalidValue { field: "SPI", value: 0 }));
         }
         let sequence = reader.u32("sequence number")?;
-        Ok(Self {
-            spi,
-            sequence,
-            protected: reader.rest(),
-        })
+        Ok(Self { spi, sequence, protected: reader.rest() })
     }
 
     /// Splits the protected part into IV, ciphertext and ICV for an SA with
@@ -62,20 +52,12 @@ impl<'a> EspPacket<'a> {
         if self.protected.len() < needed {
             return Err(Error::new(
                 HEADER_LEN,
-                ErrorKind::Truncated {
-                    field: "ESP IV and ICV",
-                    needed,
-                    available: self.protected.len(),
-                },
+                ErrorKind::Truncated { field: "ESP IV and ICV", needed, available: self.protected.len() },
             ));
         }
         let (iv, rest) = self.protected.split_at(iv_len);
         let (ciphertext, icv) = rest.split_at(rest.len() - icv_len);
-        Ok(EspParts {
-            iv,
-            ciphertext,
-            icv,
-        })
+        Ok(EspParts { iv, ciphertext, icv })
     }
 }
 
@@ -114,28 +96,17 @@ impl<'a> EspTrailer<'a> {
         if pad_length > body_len {
             return Err(Error::new(
                 plaintext.len() - 2,
-                ErrorKind::Truncated {
-                    field: "ESP padding",
-                    needed: pad_length,
-                    available: body_len,
-                },
+                ErrorKind::Truncated { field: "ESP padding", needed: pad_length, available: body_len },
             ));
         }
         let (payload, padding) = plaintext[..body_len].split_at(body_len - pad_length);
-        Ok(Self {
-            payload,
-            padding,
-            next_header,
-        })
+        Ok(Self { payload, padding, next_header })
     }
 
     /// RFC 4303 2.4: the default padding is 1, 2, 3, ...; a receiver that
     /// uses the default SHOULD check it.
     pub fn has_default_padding(&self) -> bool {
-        self.padding
-            .iter()
-            .zip(1u8..)
-            .all(|(byte, expected)| *byte == expected)
+        self.padding.iter().zip(1u8..).all(|(byte, expected)| *byte == expected)
     }
 }
 
@@ -176,10 +147,7 @@ mod tests {
         let esp = EspPacket::parse(&packet).unwrap();
         assert_eq!((esp.spi, esp.sequence), (0x1000, 7));
         let parts = esp.split(2, 1).unwrap();
-        assert_eq!(
-            (parts.iv, parts.ciphertext, parts.icv),
-            (&[1, 1][..], &[2, 2, 2][..], &[3][..])
-        );
+        assert_eq!((parts.iv, parts.ciphertext, parts.icv), (&[1, 1][..], &[2, 2, 2][..], &[3][..]));
         assert!(esp.split(5, 5).is_err());
         assert!(EspPacket::parse(&[0; 8]).is_err());
     }

@@ -124,15 +124,11 @@ impl Flags {
 
     /// The set flags by letter, e.g. `["E", "C"]`.
     pub fn letters(self) -> Vec<&'static str> {
-        [
-            (Self::ENCRYPTION, "E"),
-            (Self::COMMIT, "C"),
-            (Self::AUTHENTICATION_ONLY, "A"),
-        ]
-        .into_iter()
-        .filter(|(bit, _)| self.contains(*bit))
-        .map(|(_, letter)| letter)
-        .collect()
+        [(Self::ENCRYPTION, "E"), (Self::COMMIT, "C"), (Self::AUTHENTICATION_ONLY, "A")]
+            .into_iter()
+            .filter(|(bit, _)| self.contains(*bit))
+            .map(|(_, letter)| letter)
+            .collect()
     }
 }
 
@@ -204,14 +200,7 @@ impl RawHeader {
         let message_id = MessageId(reader.u32("message id")?);
         let length = reader.u32("message length")?;
         Ok(Self {
-            header: Header {
-                initiator_cookie,
-                responder_cookie,
-                version,
-                exchange,
-                flags,
-                message_id,
-            },
+            header: Header { initiator_cookie, responder_cookie, version, exchange, flags, message_id },
             next_payload,
             length,
         })

@@ -25,11 +25,7 @@ pub fn structured_round_trip(data: &[u8]) {
         return;
     };
     let Ok(bytes) = message.emit() else { return };
-    assert_eq!(
-        Message::parse(&bytes).as_ref(),
-        Ok(&message),
-        "parse(emit(m)) != m"
-    );
+    assert_eq!(Message::parse(&bytes).as_ref(), Ok(&message), "parse(emit(m)) != m");
 }
 
 /// Port 4500 demultiplexing (RFC 3948 2): whatever the payload, classify it

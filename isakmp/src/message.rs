@@ -40,26 +40,17 @@ impl Message {
         if usize::try_from(raw.length).ok() != Some(datagram.len()) {
             return Err(Error::new(
                 24,
-                ErrorKind::UnequalLengths {
-                    header: raw.length,
-                    datagram: datagram.len(),
-                },
+                ErrorKind::UnequalLengths { header: raw.length, datagram: datagram.len() },
             ));
         }
         let body = if raw.header.flags.is_encrypted() {
-            Body::Encrypted {
-                first_payload: raw.next_payload,
-                ciphertext: reader.rest().to_vec(),
-            }
+            Body::Encrypted { first_payload: raw.next_payload, ciphertext: reader.rest().to_vec() }
         } else {
             let payloads = payload::parse_chain(raw.next_payload, &mut reader)?;
             reader.expect_end("payload chain")?;
             Body::Plain(payloads)
         };
-        Ok(Self {
-            header: raw.header,
-            body,
-        })
+        Ok(Self { header: raw.header, body })
     }
 
     pub fn emit(&self) -> Result<Vec<u8>, EmitError> {
@@ -70,15 +61,9 @@ impl Message {
 
     pub fn emit_into(&self, writer: &mut Writer) -> Result<(), EmitError> {
         let start = writer.len();
-        let raw = RawHeader {
-            header: self.header,
-            next_payload: self.body.first_type(),
-            length: 0,
-        };
+        let raw = RawHeader { header: self.header, next_payload: self.body.first_type(), length: 0 };
         if self.header.flags.is_encrypted() != self.body.is_encrypted() {
-            return Err(EmitError::Inconsistent {
-                what: "the E flag does not match the body",
-            });
+            return Err(EmitError::Inconsistent { what: "the E flag does not match the body" });
         }
         let length_at = raw.emit(writer);
         match &self.body {
@@ -128,10 +113,7 @@ impl Plaintext {
     pub fn parse(first: PayloadType, plaintext: &[u8], origin: usize) -> Result<Self, Error> {
         let mut reader = Reader::at(plaintext, origin);
         let payloads = payload::parse_chain(first, &mut reader)?;
-        Ok(Self {
-            payloads,
-            padding: reader.rest().to_vec(),
-        })
+        Ok(Self { payloads, padding: reader.rest().to_vec() })
     }
 
     /// The chain followed by the padding.
@@ -156,9 +138,7 @@ pub trait PayloadsExt {
 
 impl PayloadsExt for [Payload] {
     fn of_type(&self, payload_type: PayloadType) -> impl Iterator<Item = &PayloadBody> {
-        self.iter()
-            .filter(move |p| p.payload_type() == payload_type)
-            .map(|p| &p.body)
+        self.iter().filter(move |p| p.payload_type() == payload_type).map(|p| &p.body)
     }
 
     fn types(&self) -> Vec<PayloadType> {

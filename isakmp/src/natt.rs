@@ -85,17 +85,11 @@ impl<'a> IkeDatagram<'a> {
         if either(NAT_T_PORT) {
             Some(Port4500::classify(payload).map(|kind| match kind {
                 Port4500::Keepalive => Self::Keepalive,
-                Port4500::Ike(message) => Self::Ike {
-                    message,
-                    behind_marker: true,
-                },
+                Port4500::Ike(message) => Self::Ike { message, behind_marker: true },
                 Port4500::Esp(packet) => Self::Esp(packet),
             }))
         } else if either(IKE_PORT) {
-            Some(Ok(Self::Ike {
-                message: payload,
-                behind_marker: false,
-            }))
+            Some(Ok(Self::Ike { message: payload, behind_marker: false }))
         } else {
             None
         }
@@ -117,10 +111,7 @@ mod tests {
     #[test]
     fn classifies_each_kind_of_port_4500_payload() {
         assert_eq!(Port4500::classify(&[0xff]).unwrap(), Port4500::Keepalive);
-        assert_eq!(
-            Port4500::classify(&[0, 0, 0, 0, 7]).unwrap(),
-            Port4500::Ike(&[7])
-        );
+        assert_eq!(Port4500::classify(&[0, 0, 0, 0, 7]).unwrap(), Port4500::Ike(&[7]));
         let esp = [0, 0, 1, 0, 0, 0, 0, 1, 0xaa];
         assert_eq!(Port4500::classify(&esp).unwrap(), Port4500::Esp(&esp));
         assert_eq!(frame_ike(&[1, 2]), vec![0, 0, 0, 0, 1, 2]);

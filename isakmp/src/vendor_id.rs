@@ -36,9 +36,7 @@ pub fn name(vendor_id: &[u8]) -> Option<&'static str> {
     if let Some((_, label)) = exact.iter().find(|(value, _)| *value == vendor_id) {
         return Some(label);
     }
-    vendor_id
-        .starts_with(&CISCO_FRAGMENTATION)
-        .then_some("Cisco Fragmentation")
+    vendor_id.starts_with(&CISCO_FRAGMENTATION).then_some("Cisco Fragmentation")
 }
 
 /// Which NAT-T flavour a Vendor ID announces, if any.

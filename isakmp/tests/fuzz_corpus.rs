@@ -6,13 +6,9 @@ use std::fs;
 use std::path::PathBuf;
 
 fn replay(target: &str, check: fn(&[u8])) {
-    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(target);
+    let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
     let mut replayed = 0;
-    for entry in
-        fs::read_dir(&directory).unwrap_or_else(|err| panic!("{}: {err}", directory.display()))
-    {
+    for entry in fs::read_dir(&directory).unwrap_or_else(|err| panic!("{}: {err}", directory.display())) {
         let path = entry.unwrap().path();
         if path.is_file() {
             check(&fs::read(&path).unwrap());
@@ -30,10 +26,7 @@ fn isakmp_parse_corpus() {
 
 #[test]
 fn isakmp_structured_corpus() {
-    replay(
-        "isakmp_structured",
-        isakmp::invariants::structured_round_trip,
-    );
+    replay("isakmp_structured", isakmp::invariants::structured_round_trip);
 }
 
 #[test]

@@ -3,36 +3,24 @@
 
 use isakmp::natt::IkeDatagram;
 use isakmp::{Body, Message};
-use vectors::capture::{Frame, read_frames};
-
-mod common;
+use vectors::Case;
+use vectors::capture::Frame;
 
 #[test]
 fn every_isakmp_datagram_in_every_real_capture_round_trips() {
+    let cases = Case::all().expect("vectors/real");
+    assert_eq!(cases.len(), 10);
     let mut total = 0;
-    for case in common::real_cases() {
-        let frames = read_frames(&case.join("capture.pcap")).expect("capture loads");
+    for case in cases {
+        let frames = case.frames().expect("capture loads");
         let messages = isakmp_messages(&frames);
-        assert!(
-            !messages.is_empty(),
-            "{}: no ISAKMP messages",
-            case.display()
-        );
+        assert!(!messages.is_empty(), "{}: no ISAKMP messages", case.name);
         for (frame, bytes) in messages {
-            let message = Message::parse(bytes)
-                .unwrap_or_else(|err| panic!("{} frame {frame}: {err}", case.display()));
-            assert_eq!(
-                message.emit().unwrap(),
-                bytes,
-                "{} frame {frame}",
-                case.display()
-            );
+            let message =
+                Message::parse(bytes).unwrap_or_else(|err| panic!("{} frame {frame}: {err}", case.name));
+            assert_eq!(message.emit().unwrap(), bytes, "{} frame {frame}", case.name);
             if let Body::Plain(payloads) = &message.body {
-                assert!(
-                    !payloads.is_empty(),
-                    "{} frame {frame}: no payloads",
-                    case.display()
-                );
+                assert!(!payloads.is_empty(), "{} frame {frame}: no payloads", case.name);
             }
             total += 1;
         }

@@ -13,10 +13,7 @@ use isakmp::{Message, Plaintext};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 2048,
-        ..ProptestConfig::default()
-    }
+    ProptestConfig { cases: 2048, ..ProptestConfig::default() }
 }
 
 fn message_from(seed: &[u8]) -> Option<Message> {
@@ -92,9 +89,7 @@ fn the_generator_mostly_produces_emittable_messages() {
     let mut emitted = 0;
     let mut generated = 0;
     for seed_len in 0..400usize {
-        let seed: Vec<u8> = (0..seed_len)
-            .map(|i| (i * 131 + seed_len * 7) as u8)
-            .collect();
+        let seed: Vec<u8> = (0..seed_len).map(|i| (i * 131 + seed_len * 7) as u8).collect();
         if let Some(message) = message_from(&seed) {
             generated += 1;
             if message.emit().is_ok() {
@@ -103,8 +98,5 @@ fn the_generator_mostly_produces_emittable_messages() {
         }
     }
     assert!(generated > 300, "generated {generated}");
-    assert!(
-        emitted * 10 >= generated * 9,
-        "only {emitted} of {generated} emit"
-    );
+    assert!(emitted * 10 >= generated * 9, "only {emitted} of {generated} emit");
 }

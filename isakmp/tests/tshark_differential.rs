@@ -11,17 +11,15 @@ use isakmp::natt::IkeDatagram;
 use isakmp::payload::{Identity, Payload, PayloadBody, Proposal, Transform};
 use isakmp::{AttributeValue, Message};
 use serde_json::{Map, Value};
-use vectors::capture::read_frames;
-use vectors::tshark::{TsharkPacket, read_packets};
-
-mod common;
+use vectors::Case;
+use vectors::tshark::TsharkPacket;
 
 #[test]
 fn unencrypted_messages_decode_as_wireshark_decodes_them() {
     let mut compared = 0;
-    for case in common::real_cases() {
-        let frames = read_frames(&case.join("capture.pcap")).unwrap();
-        let packets = read_packets(&case.join("tshark.json")).unwrap();
+    for case in Case::all().unwrap() {
+        let frames = case.frames().unwrap();
+        let packets = case.tshark().unwrap();
         for frame in &frames {
             let (Some(udp), Some(payload)) = (frame.udp(), frame.payload()) else {
                 continue;
@@ -38,7 +36,7 @@ fn unencrypted_messages_decode_as_wireshark_decodes_them() {
             let packet = packets.iter().find(|p| p.number == frame.number).unwrap();
             let ours = model_lines(&message);
             let theirs = tshark_lines(packet);
-            assert_eq!(ours, theirs, "{} frame {}", case.display(), frame.number);
+            assert_eq!(ours, theirs, "{} frame {}", case.name, frame.number);
             compared += 1;
         }
     }
@@ -78,10 +76,7 @@ fn payload_lines(payload: &Payload, next: u8, lines: &mut Vec<String>) {
         PayloadBody::SecurityAssociation(sa) => {
             lines.push(format!("sa doi={}", sa.doi.0));
             if let isakmp::payload::SaContent::Ipsec(ipsec) = &sa.content {
-                lines.push(format!(
-                    "sa situation={}",
-                    colon(&ipsec.situation.0.to_be_bytes())
-                ));
+                lines.push(format!("sa situation={}", colon(&ipsec.situation.0.to_be_bytes())));
             }
             for proposal in sa.proposals() {
                 proposal_lines(proposal, lines);
@@ -144,28 +139,18 @@ fn proposal_lines(proposal: &Proposal, lines: &mut Vec<String>) {
 }
 
 fn transform_lines(transform: &Transform, lines: &mut Vec<String>) {
-    lines.push(format!(
-        "transform number={} id={}",
-        transform.number, transform.transform_id
-    ));
+    lines.push(format!("transform number={} id={}", transform.number, transform.transform_id));
     for attribute in &transform.attributes {
         let (format, value) = match &attribute.value {
             AttributeValue::Basic(value) => (1, colon(&value.to_be_bytes())),
             AttributeValue::Variable(bytes) => (0, colon(bytes)),
         };
-        lines.push(format!(
-            "attr format={format} type={} value={value}",
-            attribute.kind
-        ));
+        lines.push(format!("attr format={format} type={} value={value}", attribute.kind));
     }
 }
 
 fn colon(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
 // ---- tshark's side --------------------------------------------------------
@@ -186,11 +171,7 @@ fn tshark_lines(packet: &TsharkPacket) -> Vec<String> {
     let trees = list(isakmp.get("isakmp.typepayload_tree"));
     assert_eq!(types.len(), trees.len());
     for (kind, tree) in types.iter().zip(trees) {
-        tshark_payload_lines(
-            kind.as_str().unwrap(),
-            tree.as_object().unwrap(),
-            &mut lines,
-        );
+        tshark_payload_lines(kind.as_str().unwrap(), tree.as_object().unwrap(), &mut lines);
     }
     lines
 }
@@ -250,10 +231,8 @@ fn tshark_payload_lines(kind: &str, tree: &Map<String, Value>, lines: &mut Vec<S
             field("isakmp.notify.data")
         )),
         "12" => {
-            let spis: Vec<&str> = list(tree.get("isakmp.delete.spi"))
-                .iter()
-                .map(|v| v.as_str().unwrap())
-                .collect();
+            let spis: Vec<&str> =
+                list(tree.get("isakmp.delete.spi")).iter().map(|v| v.as_str().unwrap()).collect();
             lines.push(format!(
                 "delete doi={} protoid={} spisize={} spinum={} spi={}",
                 field("isakmp.delete.doi"),
@@ -273,9 +252,7 @@ fn tshark_transform_lines(transform: &Map<String, Value>, lines: &mut Vec<String
         text(transform, "isakmp.trans.number"),
         text(transform, "isakmp.trans.id")
     ));
-    let attributes = transform
-        .get("isakmp.ike.attr")
-        .or_else(|| transform.get("isakmp.ipsec.attr"));
+    let attributes = transform.get("isakmp.ike.attr").or_else(|| transform.get("isakmp.ipsec.attr"));
     for attribute in list(attributes) {
         let attribute = attribute.as_object().unwrap();
         let format = attribute
@@ -284,11 +261,7 @@ fn tshark_transform_lines(transform: &Map<String, Value>, lines: &mut Vec<String
             .and_then(|(_, v)| v.as_str())
             .unwrap();
         let field = |suffix: &str| {
-            attribute
-                .iter()
-                .find(|(key, _)| key.ends_with(suffix))
-                .and_then(|(_, v)| v.as_str())
-                .unwrap()
+            attribute.iter().find(|(key, _)| key.ends_with(suffix)).and_then(|(_, v)| v.as_str()).unwrap()
         };
         lines.push(format!(
             "attr format={format} type={} value={}",

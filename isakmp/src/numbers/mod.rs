@@ -10,8 +10,8 @@ mod payload_type;
 mod transform;
 
 pub use attributes::{
-    AuthenticationAlgorithm, AuthenticationMethod, EncapsulationMode, EncryptionAlgorithm,
-    GroupDescription, GroupType, HashAlgorithm, IpsecAttributeType, LifeType, Phase1AttributeType,
+    AuthenticationAlgorithm, AuthenticationMethod, EncapsulationMode, EncryptionAlgorithm, GroupDescription,
+    GroupType, HashAlgorithm, IpsecAttributeType, LifeType, Phase1AttributeType,
 };
 pub use certificate::CertificateEncoding;
 pub use doi::{Doi, ProtocolId, Situation};

@@ -70,7 +70,6 @@ impl PayloadType {
 
     /// The short name, or the number for a type without one.
     pub fn short_label(self) -> String {
-        self.short_name()
-            .map_or_else(|| self.0.to_string(), str::to_owned)
+        self.short_name().map_or_else(|| self.0.to_string(), str::to_owned)
     }
 }

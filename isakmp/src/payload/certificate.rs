@@ -21,10 +21,7 @@ pub struct CertificateRequest {
 impl Certificate {
     pub(crate) fn parse(reader: &mut Reader<'_>) -> Result<Self, Error> {
         let encoding = CertificateEncoding(reader.u8("certificate encoding")?);
-        Ok(Self {
-            encoding,
-            data: reader.rest().to_vec(),
-        })
+        Ok(Self { encoding, data: reader.rest().to_vec() })
     }
 
     pub(crate) fn emit(&self, writer: &mut Writer) {
@@ -36,10 +33,7 @@ impl Certificate {
 impl CertificateRequest {
     pub(crate) fn parse(reader: &mut Reader<'_>) -> Result<Self, Error> {
         let certificate_type = CertificateEncoding(reader.u8("certificate type")?);
-        Ok(Self {
-            certificate_type,
-            authority: reader.rest().to_vec(),
-        })
+        Ok(Self { certificate_type, authority: reader.rest().to_vec() })
     }
 
     pub(crate) fn emit(&self, writer: &mut Writer) {

@@ -52,11 +52,7 @@ impl SpiList {
 
     /// `count` zero-length SPIs.
     pub fn empty_spis(count: u16) -> Self {
-        Self {
-            size: 0,
-            count,
-            bytes: Vec::new(),
-        }
+        Self { size: 0, count, bytes: Vec::new() }
     }
 
     pub fn size(&self) -> u8 {
@@ -69,9 +65,7 @@ impl SpiList {
 
     /// The SPIs (nothing when the size is zero).
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        self.bytes
-            .chunks_exact(usize::from(self.size.max(1)))
-            .take(usize::from(self.count))
+        self.bytes.chunks_exact(usize::from(self.size.max(1))).take(usize::from(self.count))
     }
 }
 
@@ -94,11 +88,7 @@ impl Delete {
             ));
         }
         let bytes = reader.rest().to_vec();
-        Ok(Self {
-            doi,
-            protocol,
-            spis: SpiList { size, count, bytes },
-        })
+        Ok(Self { doi, protocol, spis: SpiList { size, count, bytes } })
     }
 
     pub(crate) fn emit(&self, writer: &mut Writer) {

@@ -34,12 +34,7 @@ impl Fragment {
         let id = reader.u16("fragment id")?;
         let number = reader.u8("fragment number")?;
         let flags = reader.u8("fragment flags")?;
-        Ok(Self {
-            id,
-            number,
-            flags,
-            data: reader.rest().to_vec(),
-        })
+        Ok(Self { id, number, flags, data: reader.rest().to_vec() })
     }
 
     pub(crate) fn emit(&self, writer: &mut Writer) {

@@ -77,23 +77,12 @@ impl Identity {
 
     /// Reads identification data of type `id_type`, which must fill `data`.
     pub fn decode(id_type: IdType, data: &[u8], offset: usize) -> Result<Self, Error> {
-        let wrong_length = || {
-            Error::new(
-                offset,
-                ErrorKind::BadIdentification {
-                    id_type: id_type.0,
-                    length: data.len(),
-                },
-            )
-        };
+        let wrong_length =
+            || Error::new(offset, ErrorKind::BadIdentification { id_type: id_type.0, length: data.len() });
         let v4 = |bytes: &[u8]| Ipv4Addr::from(<[u8; 4]>::try_from(bytes).unwrap_or_default());
         let v6 = |bytes: &[u8]| Ipv6Addr::from(<[u8; 16]>::try_from(bytes).unwrap_or_default());
         let expect = |length: usize| {
-            if data.len() == length {
-                Ok(())
-            } else {
-                Err(wrong_length())
-            }
+            if data.len() == length { Ok(()) } else { Err(wrong_length()) }
         };
         Ok(match id_type {
             IdType::IPV4_ADDR => {
@@ -102,17 +91,11 @@ impl Identity {
             }
             IdType::IPV4_ADDR_SUBNET => {
                 expect(8)?;
-                Self::Ipv4Subnet {
-                    address: v4(&data[..4]),
-                    mask: v4(&data[4..]),
-                }
+                Self::Ipv4Subnet { address: v4(&data[..4]), mask: v4(&data[4..]) }
             }
             IdType::IPV4_ADDR_RANGE => {
                 expect(8)?;
-                Self::Ipv4Range {
-                    start: v4(&data[..4]),
-                    end: v4(&data[4..]),
-                }
+                Self::Ipv4Range { start: v4(&data[..4]), end: v4(&data[4..]) }
             }
             IdType::IPV6_ADDR => {
                 expect(16)?;
@@ -120,27 +103,18 @@ impl Identity {
             }
             IdType::IPV6_ADDR_SUBNET => {
                 expect(32)?;
-                Self::Ipv6Subnet {
-                    address: v6(&data[..16]),
-                    mask: v6(&data[16..]),
-                }
+                Self::Ipv6Subnet { address: v6(&data[..16]), mask: v6(&data[16..]) }
             }
             IdType::IPV6_ADDR_RANGE => {
                 expect(32)?;
-                Self::Ipv6Range {
-                    start: v6(&data[..16]),
-                    end: v6(&data[16..]),
-                }
+                Self::Ipv6Range { start: v6(&data[..16]), end: v6(&data[16..]) }
             }
             IdType::FQDN => Self::Fqdn(data.to_vec()),
             IdType::USER_FQDN => Self::UserFqdn(data.to_vec()),
             IdType::DER_ASN1_DN => Self::DerAsn1Dn(data.to_vec()),
             IdType::DER_ASN1_GN => Self::DerAsn1Gn(data.to_vec()),
             IdType::KEY_ID => Self::KeyId(data.to_vec()),
-            other => Self::Other {
-                id_type: other,
-                data: data.to_vec(),
-            },
+            other => Self::Other { id_type: other, data: data.to_vec() },
         })
     }
 
@@ -149,25 +123,13 @@ impl Identity {
         match self {
             Self::Ipv4(address) => writer.bytes(&address.octets()),
             Self::Ipv6(address) => writer.bytes(&address.octets()),
-            Self::Ipv4Subnet {
-                address: first,
-                mask: second,
-            }
-            | Self::Ipv4Range {
-                start: first,
-                end: second,
-            } => {
+            Self::Ipv4Subnet { address: first, mask: second }
+            | Self::Ipv4Range { start: first, end: second } => {
                 writer.bytes(&first.octets());
                 writer.bytes(&second.octets());
             }
-            Self::Ipv6Subnet {
-                address: first,
-                mask: second,
-            }
-            | Self::Ipv6Range {
-                start: first,
-                end: second,
-            } => {
+            Self::Ipv6Subnet { address: first, mask: second }
+            | Self::Ipv6Range { start: first, end: second } => {
                 writer.bytes(&first.octets());
                 writer.bytes(&second.octets());
             }
@@ -192,11 +154,7 @@ impl Identity {
 impl Identification {
     /// An identification with protocol and port left as "any".
     pub fn new(identity: Identity) -> Self {
-        Self {
-            protocol: 0,
-            port: 0,
-            identity,
-        }
+        Self { protocol: 0, port: 0, identity }
     }
 
     pub(crate) fn parse(reader: &mut Reader<'_>) -> Result<Self, Error> {
@@ -205,11 +163,7 @@ impl Identification {
         let port = reader.u16("port")?;
         let offset = reader.offset();
         let identity = Identity::decode(id_type, reader.rest(), offset)?;
-        Ok(Self {
-            protocol,
-            port,
-            identity,
-        })
+        Ok(Self { protocol, port, identity })
     }
 
     pub(crate) fn emit(&self, writer: &mut Writer) -> Result<(), EmitError> {
@@ -231,9 +185,7 @@ impl core::fmt::Display for Identity {
             Self::Ipv4Range { start, end } => write!(f, "{start}-{end}"),
             Self::Ipv6Range { start, end } => write!(f, "{start}-{end}"),
             Self::Fqdn(name) | Self::UserFqdn(name) => f.write_str(&text(name)),
-            Self::DerAsn1Dn(data) | Self::DerAsn1Gn(data) | Self::KeyId(data) => {
-                crate::hex::write(f, data)
-            }
+            Self::DerAsn1Dn(data) | Self::DerAsn1Gn(data) | Self::KeyId(data) => crate::hex::write(f, data),
             Self::Other { data, .. } => crate::hex::write(f, data),
         }
     }

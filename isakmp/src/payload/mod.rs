@@ -29,8 +29,7 @@ pub use identification::{Identification, Identity};
 pub use nat_traversal::{NatDiscovery, NatOriginalAddress, NatTNumbering};
 pub use notification::Notification;
 pub use security_association::{
-    IpsecSituation, LabeledDomain, Proposal, SaContent, SecurityAssociation, SensitivityLabel,
-    Transform,
+    IpsecSituation, LabeledDomain, Proposal, SaContent, SecurityAssociation, SensitivityLabel, Transform,
 };
 
 use crate::codec::{Reader, Writer};
@@ -80,10 +79,7 @@ pub enum PayloadBody {
     /// IKE fragmentation (type 132), as strongSwan, Libreswan and Cisco send it.
     Fragment(Fragment),
     /// Any other type (including IKEv2's), kept verbatim.
-    Unknown {
-        payload_type: PayloadType,
-        data: Vec<u8>,
-    },
+    Unknown { payload_type: PayloadType, data: Vec<u8> },
 }
 
 impl From<PayloadBody> for Payload {
@@ -138,12 +134,8 @@ impl PayloadBody {
             PayloadType::NOTIFICATION => Self::Notification(Notification::parse(body)?),
             PayloadType::DELETE => Self::Delete(Delete::parse(body)?),
             PayloadType::VENDOR_ID => Self::VendorId(body.rest().to_vec()),
-            PayloadType::NAT_D => {
-                Self::NatDiscovery(NatDiscovery::parse(NatTNumbering::Rfc3947, body))
-            }
-            PayloadType::NAT_D_DRAFT => {
-                Self::NatDiscovery(NatDiscovery::parse(NatTNumbering::Draft, body))
-            }
+            PayloadType::NAT_D => Self::NatDiscovery(NatDiscovery::parse(NatTNumbering::Rfc3947, body)),
+            PayloadType::NAT_D_DRAFT => Self::NatDiscovery(NatDiscovery::parse(NatTNumbering::Draft, body)),
             PayloadType::NAT_OA => {
                 Self::NatOriginalAddress(NatOriginalAddress::parse(NatTNumbering::Rfc3947, body)?)
             }
@@ -151,10 +143,7 @@ impl PayloadBody {
                 Self::NatOriginalAddress(NatOriginalAddress::parse(NatTNumbering::Draft, body)?)
             }
             PayloadType::FRAGMENT => Self::Fragment(Fragment::parse(body)?),
-            other => Self::Unknown {
-                payload_type: other,
-                data: body.rest().to_vec(),
-            },
+            other => Self::Unknown { payload_type: other, data: body.rest().to_vec() },
         };
         body.expect_end("payload body")?;
         Ok(parsed)
@@ -216,21 +205,13 @@ pub fn parse_chain(first: PayloadType, reader: &mut Reader<'_>) -> Result<Vec<Pa
 fn parse_one(kind: PayloadType, reader: &mut Reader<'_>) -> Result<(Payload, PayloadType), Error> {
     let (header, mut body) = GenericHeader::parse(reader)?;
     let body = PayloadBody::parse(kind, &mut body)?;
-    Ok((
-        Payload {
-            reserved: header.reserved,
-            body,
-        },
-        header.next_payload,
-    ))
+    Ok((Payload { reserved: header.reserved, body }, header.next_payload))
 }
 
 /// Writes a chain, filling each Next Payload with the type of its successor.
 pub fn emit_chain(payloads: &[Payload], writer: &mut Writer) -> Result<(), EmitError> {
     for (index, payload) in payloads.iter().enumerate() {
-        let next = payloads
-            .get(index + 1)
-            .map_or(PayloadType::NONE, Payload::payload_type);
+        let next = payloads.get(index + 1).map_or(PayloadType::NONE, Payload::payload_type);
         let start = writer.len();
         writer.u8(next.0);
         writer.u8(payload.reserved);
@@ -243,9 +224,7 @@ pub fn emit_chain(payloads: &[Payload], writer: &mut Writer) -> Result<(), EmitE
 
 /// The type of the first payload in a chain (NONE for an empty chain).
 pub fn first_type(payloads: &[Payload]) -> PayloadType {
-    payloads
-        .first()
-        .map_or(PayloadType::NONE, Payload::payload_type)
+    payloads.first().map_or(PayloadType::NONE, Payload::payload_type)
 }
 
 /// The generic payload header, as read from the wire.
@@ -274,14 +253,7 @@ impl GenericHeader {
             ));
         }
         let body = reader.sub(usize::from(length) - GENERIC_HEADER_LEN, "payload body")?;
-        Ok((
-            Self {
-                next_payload,
-                reserved,
-                length,
-            },
-            body,
-        ))
+        Ok((Self { next_payload, reserved, length }, body))
     }
 }
 
@@ -316,10 +288,7 @@ pub fn chain_spans(first: PayloadType, bytes: &[u8]) -> Result<Vec<PayloadSpan>,
     while next != PayloadType::NONE {
         let start = reader.offset();
         let (header, _) = GenericHeader::parse(&mut reader).map_err(|err| err.within(next))?;
-        spans.push(PayloadSpan {
-            payload_type: next,
-            range: start..reader.offset(),
-        });
+        spans.push(PayloadSpan { payload_type: next, range: start..reader.offset() });
         next = header.next_payload;
     }
     Ok(spans)

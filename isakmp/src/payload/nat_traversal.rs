@@ -43,10 +43,7 @@ pub struct NatDiscovery {
 
 impl NatDiscovery {
     pub(crate) fn parse(numbering: NatTNumbering, reader: &mut Reader<'_>) -> Self {
-        Self {
-            numbering,
-            hash: reader.rest().to_vec(),
-        }
+        Self { numbering, hash: reader.rest().to_vec() }
     }
 
     pub(crate) fn emit(&self, writer: &mut Writer) {
@@ -87,18 +84,11 @@ impl NatOriginalAddress {
             _ => {
                 return Err(Error::new(
                     address_at,
-                    ErrorKind::BadIdentification {
-                        id_type: id_type.0,
-                        length: data.len(),
-                    },
+                    ErrorKind::BadIdentification { id_type: id_type.0, length: data.len() },
                 ));
             }
         };
-        Ok(Self {
-            numbering,
-            reserved,
-            address,
-        })
+        Ok(Self { numbering, reserved, address })
     }
 
     pub(crate) fn emit(&self, writer: &mut Writer) {

@@ -29,27 +29,13 @@ pub struct Notification {
 
 impl Notification {
     /// A notification under the IPsec DOI.
-    pub fn ipsec(
-        protocol: ProtocolId,
-        notify_type: NotifyType,
-        spi: Vec<u8>,
-        data: Vec<u8>,
-    ) -> Self {
-        Self {
-            doi: Doi::IPSEC,
-            protocol,
-            notify_type,
-            spi,
-            data,
-        }
+    pub fn ipsec(protocol: ProtocolId, notify_type: NotifyType, spi: Vec<u8>, data: Vec<u8>) -> Self {
+        Self { doi: Doi::IPSEC, protocol, notify_type, spi, data }
     }
 
     /// The DPD sequence number of an R-U-THERE or R-U-THERE-ACK (RFC 3706 5).
     pub fn dpd_sequence(&self) -> Option<u32> {
-        let is_dpd = matches!(
-            self.notify_type,
-            NotifyType::R_U_THERE | NotifyType::R_U_THERE_ACK
-        );
+        let is_dpd = matches!(self.notify_type, NotifyType::R_U_THERE | NotifyType::R_U_THERE_ACK);
         let bytes: [u8; 4] = self.data.as_slice().try_into().ok()?;
         is_dpd.then(|| u32::from_be_bytes(bytes))
     }
@@ -67,13 +53,7 @@ impl Notification {
         let notify_type = NotifyType(reader.u16("notify message type")?);
         let spi = reader.bytes(usize::from(spi_size), "SPI")?.to_vec();
         let data = reader.rest().to_vec();
-        Ok(Self {
-            doi,
-            protocol,
-            notify_type,
-            spi,
-            data,
-        })
+        Ok(Self { doi, protocol, notify_type, spi, data })
     }
 
     pub(crate) fn emit(&self, writer: &mut Writer) -> Result<(), EmitError> {

@@ -119,9 +119,7 @@ impl SecurityAssociation {
                 writer.bytes(bytes);
                 Ok(())
             }
-            _ => Err(EmitError::Inconsistent {
-                what: "SA content does not match its DOI",
-            }),
+            _ => Err(EmitError::Inconsistent { what: "SA content does not match its DOI" }),
         }
     }
 }
@@ -134,21 +132,14 @@ impl IpsecSituation {
         } else {
             None
         };
-        let proposals =
-            parse_sub_chain(reader, PayloadType::PROPOSAL, "proposal", Proposal::parse)?;
-        Ok(Self {
-            situation,
-            labeled_domain,
-            proposals,
-        })
+        let proposals = parse_sub_chain(reader, PayloadType::PROPOSAL, "proposal", Proposal::parse)?;
+        Ok(Self { situation, labeled_domain, proposals })
     }
 
     fn emit(&self, writer: &mut Writer) -> Result<(), EmitError> {
         writer.u32(self.situation.0);
         match &self.labeled_domain {
-            Some(domain) if self.situation.has_labeled_domain() => {
-                domain.emit(self.situation, writer)?
-            }
+            Some(domain) if self.situation.has_labeled_domain() => domain.emit(self.situation, writer)?,
             None if !self.situation.has_labeled_domain() => {}
             _ => {
                 return Err(EmitError::Inconsistent {
@@ -156,31 +147,18 @@ impl IpsecSituation {
                 });
             }
         }
-        emit_sub_chain(
-            writer,
-            &self.proposals,
-            PayloadType::PROPOSAL,
-            Proposal::emit,
-        )
+        emit_sub_chain(writer, &self.proposals, PayloadType::PROPOSAL, Proposal::emit)
     }
 }
 
 impl LabeledDomain {
     fn parse(situation: Situation, reader: &mut Reader<'_>) -> Result<Self, Error> {
         let identifier = reader.u32("labeled domain identifier")?;
-        let secrecy = situation
-            .contains(Situation::SECRECY)
-            .then(|| SensitivityLabel::parse(reader))
-            .transpose()?;
-        let integrity = situation
-            .contains(Situation::INTEGRITY)
-            .then(|| SensitivityLabel::parse(reader))
-            .transpose()?;
-        Ok(Self {
-            identifier,
-            secrecy,
-            integrity,
-        })
+        let secrecy =
+            situation.contains(Situation::SECRECY).then(|| SensitivityLabel::parse(reader)).transpose()?;
+        let integrity =
+            situation.contains(Situation::INTEGRITY).then(|| SensitivityLabel::parse(reader)).transpose()?;
+        Ok(Self { identifier, secrecy, integrity })
     }
 
     fn emit(&self, situation: Situation, writer: &mut Writer) -> Result<(), EmitError> {
@@ -208,20 +186,12 @@ impl SensitivityLabel {
         let category_reserved = reader.u16("reserved")?;
         let bitmap_length = usize::from(category_bits).div_ceil(8);
         let category_bitmap = read_zero_padded(reader, bitmap_length, "category bitmap")?;
-        Ok(Self {
-            level,
-            level_reserved,
-            category_bits,
-            category_reserved,
-            category_bitmap,
-        })
+        Ok(Self { level, level_reserved, category_bits, category_reserved, category_bitmap })
     }
 
     fn emit(&self, writer: &mut Writer) -> Result<(), EmitError> {
         if self.category_bitmap.len() != usize::from(self.category_bits).div_ceil(8) {
-            return Err(EmitError::Inconsistent {
-                what: "category bitmap length and bit count",
-            });
+            return Err(EmitError::Inconsistent { what: "category bitmap length and bit count" });
         }
         writer.u16(fits(self.level.len(), "level length")?);
         writer.u16(self.level_reserved);
@@ -234,11 +204,7 @@ impl SensitivityLabel {
 }
 
 /// Reads `length` bytes followed by zero padding to the next 32-bit boundary.
-fn read_zero_padded(
-    reader: &mut Reader<'_>,
-    length: usize,
-    field: &'static str,
-) -> Result<Vec<u8>, Error> {
+fn read_zero_padded(reader: &mut Reader<'_>, length: usize, field: &'static str) -> Result<Vec<u8>, Error> {
     let value = reader.bytes(length, field)?.to_vec();
     let padding_at = reader.offset();
     let padding = reader.bytes(length.next_multiple_of(4) - length, field)?;
@@ -263,8 +229,7 @@ impl Proposal {
         let count_at = body.offset();
         let declared = body.u8("number of transforms")?;
         let spi = body.bytes(usize::from(spi_size), "SPI")?.to_vec();
-        let transforms =
-            parse_sub_chain(body, PayloadType::TRANSFORM, "transform", Transform::parse)?;
+        let transforms = parse_sub_chain(body, PayloadType::TRANSFORM, "transform", Transform::parse)?;
         if transforms.len() != usize::from(declared) {
             return Err(Error::new(
                 count_at,
@@ -275,13 +240,7 @@ impl Proposal {
                 },
             ));
         }
-        Ok(Self {
-            reserved,
-            number,
-            protocol,
-            spi,
-            transforms,
-        })
+        Ok(Self { reserved, number, protocol, spi, transforms })
     }
 
     fn emit(&self, writer: &mut Writer) -> Result<(), EmitError> {
@@ -290,12 +249,7 @@ impl Proposal {
         writer.u8(fits(self.spi.len(), "SPI size")?);
         writer.u8(fits(self.transforms.len(), "number of transforms")?);
         writer.bytes(&self.spi);
-        emit_sub_chain(
-            writer,
-            &self.transforms,
-            PayloadType::TRANSFORM,
-            Transform::emit,
-        )
+        emit_sub_chain(writer, &self.transforms, PayloadType::TRANSFORM, Transform::emit)
     }
 }
 
@@ -305,13 +259,7 @@ impl Transform {
         let transform_id = body.u8("transform id")?;
         let reserved2 = body.u16("reserved")?;
         let attributes = Attribute::parse_all(body)?;
-        Ok(Self {
-            reserved,
-            number,
-            transform_id,
-            reserved2,
-            attributes,
-        })
+        Ok(Self { reserved, number, transform_id, reserved2, attributes })
     }
 
     fn emit(&self, writer: &mut Writer) -> Result<(), EmitError> {
@@ -349,13 +297,7 @@ fn parse_sub_chain<T>(
             PayloadType::NONE => break,
             next if next == link => {}
             other => {
-                return Err(Error::new(
-                    header_at,
-                    ErrorKind::BadChain {
-                        structure,
-                        next_payload: other.0,
-                    },
-                ));
+                return Err(Error::new(header_at, ErrorKind::BadChain { structure, next_payload: other.0 }));
             }
         }
     }
@@ -387,11 +329,7 @@ fn emit_sub_chain<T: SubPayload>(
     emit: fn(&T, &mut Writer) -> Result<(), EmitError>,
 ) -> Result<(), EmitError> {
     for (index, item) in items.iter().enumerate() {
-        let next = if index + 1 < items.len() {
-            link
-        } else {
-            PayloadType::NONE
-        };
+        let next = if index + 1 < items.len() { link } else { PayloadType::NONE };
         let start = writer.len();
         writer.u8(next.0);
         writer.u8(item.reserved());

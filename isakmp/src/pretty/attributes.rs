@@ -3,9 +3,8 @@
 use crate::attribute::{Attribute, AttributeValue};
 use crate::hex;
 use crate::numbers::{
-    AuthenticationAlgorithm, AuthenticationMethod, EncapsulationMode, EncryptionAlgorithm,
-    GroupDescription, GroupType, HashAlgorithm, IpsecAttributeType, LifeType, Phase1AttributeType,
-    ProtocolId,
+    AuthenticationAlgorithm, AuthenticationMethod, EncapsulationMode, EncryptionAlgorithm, GroupDescription,
+    GroupType, HashAlgorithm, IpsecAttributeType, LifeType, Phase1AttributeType, ProtocolId,
 };
 use crate::pretty::Node;
 
@@ -18,11 +17,7 @@ pub(crate) enum Namespace {
 
 impl Namespace {
     pub(crate) fn of(protocol: ProtocolId) -> Self {
-        if protocol == ProtocolId::ISAKMP {
-            Self::Phase1
-        } else {
-            Self::Ipsec
-        }
+        if protocol == ProtocolId::ISAKMP { Self::Phase1 } else { Self::Ipsec }
     }
 }
 

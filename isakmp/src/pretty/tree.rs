@@ -9,10 +9,7 @@ pub struct Node {
 
 impl Node {
     pub fn new(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            children: Vec::new(),
-        }
+        Self { text: text.into(), children: Vec::new() }
     }
 
     /// A `label: value` leaf.

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's test command: everything CI checks, from a fresh clone.
+#
+#   ci/test.sh            all layers: unit, property, real captures, fuzz smoke
+#   FUZZ_SECONDS=10 ci/test.sh   shorter fuzz smoke (default 60 s per target)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "toolchain"
+cargo --version
+command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests (unit, property, real captures, snapshots, corpus replay)"
+cargo nextest run --workspace --locked --no-fail-fast
+# nextest does not run doctests.
+cargo test --workspace --locked --doc
+
+step "fuzz smoke"
+ci/fuzz-smoke.sh "${FUZZ_SECONDS:-60}"
+
+step "all green"

@@ -3,7 +3,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ikev1::crypto::{
-    AesKeySize, CryptoProvider, DhGroupId, EspEncryption, EspIntegrity, EspSuite, HashAlgorithm, RustCryptoProvider,
+    AesKeySize, CryptoProvider, DhGroupId, EspEncryption, EspIntegrity, EspSuite, HashAlgorithm,
+    RustCryptoProvider,
 };
 use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
 use std::hint::black_box;
@@ -38,7 +39,8 @@ fn esp_seal(c: &mut Criterion, name: &str, suite: EspSuite) {
     let provider = RustCryptoProvider::new();
     let encryption_key = vec![0x11; suite.encryption().keymat_len()];
     let integrity_key = vec![0x22; suite.integrity_key_len()];
-    let esp = provider.esp_transform(suite, &encryption_key, &integrity_key).expect("keys of the right length");
+    let esp =
+        provider.esp_transform(suite, &encryption_key, &integrity_key).expect("keys of the right length");
     let mut packet = vec![0u8; 8 + esp.iv_len() + PAYLOAD_LEN + esp.icv_len()];
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Bytes(PAYLOAD_LEN as u64));
@@ -48,7 +50,8 @@ fn esp_seal(c: &mut Criterion, name: &str, suite: EspSuite) {
 
 fn esp(c: &mut Criterion) {
     let aes128 = AesKeySize::Bits128;
-    let cbc = EspSuite::new(EspEncryption::AesCbc(aes128), Some(EspIntegrity::HmacSha256_128)).expect("suite");
+    let cbc =
+        EspSuite::new(EspEncryption::AesCbc(aes128), Some(EspIntegrity::HmacSha256_128)).expect("suite");
     let gcm = EspSuite::new(EspEncryption::AesGcm16(aes128), None).expect("suite");
     esp_seal(c, "esp_aes128_cbc_hmac_sha256", cbc);
     esp_seal(c, "esp_aes128_gcm16", gcm);
@@ -57,7 +60,8 @@ fn esp(c: &mut Criterion) {
 fn ike_cbc(c: &mut Criterion) {
     use ikev1::crypto::{EncryptionAlgorithm, Iv};
     let provider = RustCryptoProvider::new();
-    let cipher = provider.ike_cipher(EncryptionAlgorithm::AesCbc(AesKeySize::Bits128), &[0x33; 16]).expect("key");
+    let cipher =
+        provider.ike_cipher(EncryptionAlgorithm::AesCbc(AesKeySize::Bits128), &[0x33; 16]).expect("key");
     let iv = Iv::from_slice(&[0x44; 16]).expect("block");
     let mut data = vec![0u8; PAYLOAD_LEN];
     let mut group = c.benchmark_group("aes128_cbc");

@@ -33,7 +33,11 @@ fn pi_fixed_point(bits: u32) -> BigUint {
         let mut k = 0u32;
         while power > BigUint::ZERO {
             let term = &power / (2 * k + 1);
-            if k % 2 == 0 { positive += term } else { negative += term }
+            if k % 2 == 0 {
+                positive += term
+            } else {
+                negative += term
+            }
             power /= x * x;
             k += 1;
         }
@@ -142,7 +146,10 @@ fn degenerate_and_malformed_peer_values_are_refused() {
 #[test]
 fn unsupported_groups_are_refused() {
     for id in [0, 3, 4, 19, 20, 21, 24, 31] {
-        assert_eq!(provider().dh_group(DhGroupId(id)).err(), Some(CryptoError::UnsupportedGroup(DhGroupId(id))));
+        assert_eq!(
+            provider().dh_group(DhGroupId(id)).err(),
+            Some(CryptoError::UnsupportedGroup(DhGroupId(id)))
+        );
     }
 }
 

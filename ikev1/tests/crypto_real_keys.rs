@@ -6,7 +6,7 @@ mod crypto_support;
 
 use crypto_support::{cases_with_keys, cookies, names, provider};
 use ikev1::crypto::{CryptoProvider, HashFunction};
-use ikev1::keys::{self, KeymatInput, Phase1Keys, PROTO_IPSEC_ESP};
+use ikev1::keys::{self, KeymatInput, PROTO_IPSEC_ESP, Phase1Keys};
 use vectors::keys::IkeSa;
 
 /// One logged set of Phase 1 keys: the common values, or one log's values where
@@ -44,13 +44,19 @@ fn phase1_keys_match_every_real_ike_sa() {
             // Case J never got past message 2: nothing to derive.
             let Ok(inputs) = ike_sa.key_inputs() else { continue };
             let prf: &dyn HashFunction = provider.hash(names::prf(&inputs.algorithms.prf));
-            let cipher = names::ike_encryption(&inputs.algorithms.encryption, inputs.algorithms.key_length_bits);
+            let cipher =
+                names::ike_encryption(&inputs.algorithms.encryption, inputs.algorithms.key_length_bits);
             let roles = ike_sa.roles_of_logging_sides.as_ref().expect("which log is which side");
             for (log, &role) in roles {
                 let psk = key_file.psk.of(role);
                 let expected = LoggedKeys::of(ike_sa, log);
-                let derived =
-                    Phase1Keys::from_pre_shared_key(prf, psk.as_bytes(), (inputs.ni, inputs.nr), inputs.g_xy, &cookies(ike_sa));
+                let derived = Phase1Keys::from_pre_shared_key(
+                    prf,
+                    psk.as_bytes(),
+                    (inputs.ni, inputs.nr),
+                    inputs.g_xy,
+                    &cookies(ike_sa),
+                );
                 let context = format!("{} {log}", case.name);
                 assert_eq!(derived.skeyid.as_bytes(), expected.skeyid, "SKEYID {context}");
                 assert_eq!(derived.skeyid_d.as_bytes(), expected.skeyid_d, "SKEYID_d {context}");
@@ -59,7 +65,8 @@ fn phase1_keys_match_every_real_ike_sa() {
                 let ka = keys::encryption_key(prf, &derived.skeyid_e, cipher.key_len());
                 assert_eq!(ka.as_bytes(), expected.enc_key, "Ka {context}");
 
-                let iv0 = keys::phase1_iv(prf, inputs.g_xi, inputs.g_xr, cipher.block_len()).expect("hash >= block");
+                let iv0 = keys::phase1_iv(prf, inputs.g_xi, inputs.g_xr, cipher.block_len())
+                    .expect("hash >= block");
                 assert_eq!(Some(iv0.as_bytes()), ike_sa.iv0.as_deref(), "IV0 {context}");
                 checked.push(context);
             }
@@ -94,7 +101,9 @@ fn keymat_matches_every_real_esp_sa() {
                 nr_b: &esp_sa.qm_nr,
             };
             // The key file's seed shows the layout: [g(qm)^xy |] 3 | SPI | Ni_b | Nr_b.
-            let seed: Vec<u8> = [input.pfs_g_xy.unwrap_or_default(), &[PROTO_IPSEC_ESP], input.spi, input.ni_b, input.nr_b].concat();
+            let seed: Vec<u8> =
+                [input.pfs_g_xy.unwrap_or_default(), &[PROTO_IPSEC_ESP], input.spi, input.ni_b, input.nr_b]
+                    .concat();
             assert_eq!(Some(&seed[..]), esp_sa.keymat_seed.as_deref(), "{} SPI {}", case.name, esp_sa.spi);
 
             let suite = names::esp_suite(&esp_sa.encryption, esp_sa.encryption_key_bits, &esp_sa.integrity);
@@ -113,4 +122,3 @@ fn keymat_matches_every_real_esp_sa() {
     // A, B, C, D, F, K, L: 2 SAs each; G: 4 (a rekey).
     assert_eq!(checked, 18);
 }
-

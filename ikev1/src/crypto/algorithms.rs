@@ -112,7 +112,9 @@ impl EncryptionAlgorithm {
         let unsupported = CryptoError::UnsupportedEncryption { algorithm, key_length };
         match (algorithm, key_length) {
             (Self::IKE_3DES_CBC, None) => Ok(Self::TripleDesCbc),
-            (Self::IKE_AES_CBC, Some(bits)) => AesKeySize::from_bits(bits).map(Self::AesCbc).ok_or(unsupported),
+            (Self::IKE_AES_CBC, Some(bits)) => {
+                AesKeySize::from_bits(bits).map(Self::AesCbc).ok_or(unsupported)
+            }
             _ => Err(unsupported),
         }
     }
@@ -177,6 +179,24 @@ impl DhGroupId {
         Self::MODP_6144,
         Self::MODP_8192,
     ];
+}
+
+impl DhGroupId {
+    /// Modulus length in bits of the MODP groups (RFC 2409 6, RFC 3526), `None` for
+    /// any other group.
+    pub const fn modulus_bits(self) -> Option<u32> {
+        match self.0 {
+            1 => Some(768),
+            2 => Some(1024),
+            5 => Some(1536),
+            14 => Some(2048),
+            15 => Some(3072),
+            16 => Some(4096),
+            17 => Some(6144),
+            18 => Some(8192),
+            _ => None,
+        }
+    }
 }
 
 impl From<u16> for DhGroupId {
@@ -303,7 +323,9 @@ impl EspIntegrity {
     pub const fn icv_len(self) -> usize {
         match self {
             Self::HmacMd5_96 | Self::HmacSha1_96 => 12,
-            Self::HmacSha256_128 | Self::HmacSha384_192 | Self::HmacSha512_256 => self.hash().output_len() / 2,
+            Self::HmacSha256_128 | Self::HmacSha384_192 | Self::HmacSha512_256 => {
+                self.hash().output_len() / 2
+            }
         }
     }
 }
@@ -417,6 +439,9 @@ mod tests {
         assert!(EspSuite::new(gcm, None).is_ok());
         assert!(EspSuite::new(gcm, Some(EspIntegrity::HmacSha1_96)).is_err());
         assert!(EspSuite::new(cbc, None).is_err());
-        assert_eq!(EspSuite::new(cbc, Some(EspIntegrity::HmacSha1_96)).map(EspSuite::integrity_key_len), Ok(20));
+        assert_eq!(
+            EspSuite::new(cbc, Some(EspIntegrity::HmacSha1_96)).map(EspSuite::integrity_key_len),
+            Ok(20)
+        );
     }
 }

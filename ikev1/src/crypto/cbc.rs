@@ -4,8 +4,8 @@
 
 use super::{CryptoError, EncryptionAlgorithm, IkeCipher, Iv};
 use aes::cipher::{
-    Array, BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt,
-    InnerIvInit, KeyInit, typenum::Unsigned,
+    Array, BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit,
+    typenum::Unsigned,
 };
 
 /// A block cipher with its key schedule, ready for CBC in either direction.
@@ -42,7 +42,8 @@ where
     }
 
     fn iv_block(iv: &[u8]) -> Result<&Array<u8, C::BlockSize>, CryptoError> {
-        Array::slice_as_array(iv).ok_or(CryptoError::InvalidIvLength { expected: Self::BLOCK_LEN, actual: iv.len() })
+        Array::slice_as_array(iv)
+            .ok_or(CryptoError::InvalidIvLength { expected: Self::BLOCK_LEN, actual: iv.len() })
     }
 
     /// CBC works on one or more whole blocks; IKE and ESP pad before calling.
@@ -102,7 +103,10 @@ where
 }
 
 /// A keyed Phase 1 cipher for `algorithm`.
-pub(crate) fn ike_cipher(algorithm: EncryptionAlgorithm, key: &[u8]) -> Result<Box<dyn IkeCipher>, CryptoError> {
+pub(crate) fn ike_cipher(
+    algorithm: EncryptionAlgorithm,
+    key: &[u8],
+) -> Result<Box<dyn IkeCipher>, CryptoError> {
     use super::AesKeySize::{Bits128, Bits192, Bits256};
     Ok(match algorithm {
         EncryptionAlgorithm::TripleDesCbc => Box::new(IkeCbc::<des::TdesEde3>::new(algorithm, key)?),

@@ -45,14 +45,18 @@ impl fmt::Display for CryptoError {
             Self::UnsupportedEspTransform { transform_id, key_length } => {
                 write!(f, "unsupported ESP transform {transform_id} with key length {key_length:?}")
             }
-            Self::UnsupportedEspIntegrity(value) => write!(f, "unsupported ESP authentication algorithm {value}"),
+            Self::UnsupportedEspIntegrity(value) => {
+                write!(f, "unsupported ESP authentication algorithm {value}")
+            }
             Self::UnsupportedEspSuite { encryption, integrity } => {
                 write!(f, "unsupported ESP suite {encryption:?} with integrity {integrity:?}")
             }
             Self::InvalidKeyLength { expected, actual } => {
                 write!(f, "key is {actual} bytes, expected {expected}")
             }
-            Self::InvalidIvLength { expected, actual } => write!(f, "IV is {actual} bytes, expected {expected}"),
+            Self::InvalidIvLength { expected, actual } => {
+                write!(f, "IV is {actual} bytes, expected {expected}")
+            }
             Self::NotBlockAligned { len, block_len } => {
                 write!(f, "{len} bytes is not a non-empty multiple of the {block_len}-byte block")
             }

@@ -93,7 +93,10 @@ mod tests {
         // RFC 2104 Appendix "Test Vectors".
         let md5 = hash_function(HashAlgorithm::Md5);
         assert_eq!(md5.prf(&[0x0b; 16], &[b"Hi There"]).as_bytes(), hex("9294727a3638bb1c13f48ef8158bfc9d"));
-        assert_eq!(md5.prf(b"Jefe", &[b"what do ya want ", b"for nothing?"]).as_bytes(), hex("750c783e6ab0b503eaa86e310a5db738"));
+        assert_eq!(
+            md5.prf(b"Jefe", &[b"what do ya want ", b"for nothing?"]).as_bytes(),
+            hex("750c783e6ab0b503eaa86e310a5db738")
+        );
         assert_eq!(md5.prf(&[0xaa; 16], &[&[0xdd; 50]]).as_bytes(), hex("56be34521d144c88dbb8c733f0e8b3f6"));
     }
 

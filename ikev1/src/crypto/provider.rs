@@ -3,9 +3,7 @@
 //! the engine holds `&dyn CryptoProvider` and boxed keyed objects, and never
 //! becomes generic over its crypto.
 
-use super::{
-    CryptoError, DhGroupId, EncryptionAlgorithm, EspSuite, HashAlgorithm, Iv, Secret,
-};
+use super::{CryptoError, DhGroupId, EncryptionAlgorithm, EspSuite, HashAlgorithm, Iv, Secret};
 use core::fmt;
 use rand_core::RngCore;
 
@@ -18,7 +16,11 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
     fn dh_group(&self, group: DhGroupId) -> Result<&dyn DhGroup, CryptoError>;
 
     /// A Phase 1 cipher keyed with Ka, prepared once per ISAKMP SA.
-    fn ike_cipher(&self, algorithm: EncryptionAlgorithm, key: &[u8]) -> Result<Box<dyn IkeCipher>, CryptoError>;
+    fn ike_cipher(
+        &self,
+        algorithm: EncryptionAlgorithm,
+        key: &[u8],
+    ) -> Result<Box<dyn IkeCipher>, CryptoError>;
 
     /// An ESP transform keyed with the two halves of KEYMAT (RFC 2409 5.5), prepared once
     /// per IPsec SA. For an AEAD `integrity_key` must be empty and `encryption_key`

@@ -1,8 +1,8 @@
 //! The real provider: RustCrypto primitives and num-bigint MODP groups.
 
 use super::{
-    CryptoError, CryptoProvider, DhGroup, DhGroupId, EncryptionAlgorithm, EspSuite, EspTransform, HashAlgorithm,
-    HashFunction, IkeCipher, cbc, dh::ModpGroup, esp, hash,
+    CryptoError, CryptoProvider, DhGroup, DhGroupId, EncryptionAlgorithm, EspSuite, EspTransform,
+    HashAlgorithm, HashFunction, IkeCipher, cbc, dh::ModpGroup, esp, hash,
 };
 
 /// Real cryptography. Holds the eight MODP groups, parsed once.
@@ -49,7 +49,11 @@ impl CryptoProvider for RustCryptoProvider {
         Ok(self.modp_group(group)?)
     }
 
-    fn ike_cipher(&self, algorithm: EncryptionAlgorithm, key: &[u8]) -> Result<Box<dyn IkeCipher>, CryptoError> {
+    fn ike_cipher(
+        &self,
+        algorithm: EncryptionAlgorithm,
+        key: &[u8],
+    ) -> Result<Box<dyn IkeCipher>, CryptoError> {
         cbc::ike_cipher(algorithm, key)
     }
 

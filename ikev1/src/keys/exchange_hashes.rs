@@ -18,13 +18,23 @@ pub struct Phase1Transcript<'a> {
 }
 
 /// `HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b)` (RFC 2409 5).
-pub fn hash_i(prf: &dyn HashFunction, skeyid: &Secret, transcript: &Phase1Transcript<'_>, id_ii_b: &[u8]) -> Secret {
+pub fn hash_i(
+    prf: &dyn HashFunction,
+    skeyid: &Secret,
+    transcript: &Phase1Transcript<'_>,
+    id_ii_b: &[u8],
+) -> Secret {
     let Phase1Transcript { g_xi, g_xr, cookies, sa_i_b } = *transcript;
     prf.prf(skeyid.as_bytes(), &[g_xi, g_xr, &cookies.initiator, &cookies.responder, sa_i_b, id_ii_b])
 }
 
 /// `HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b)` (RFC 2409 5).
-pub fn hash_r(prf: &dyn HashFunction, skeyid: &Secret, transcript: &Phase1Transcript<'_>, id_ir_b: &[u8]) -> Secret {
+pub fn hash_r(
+    prf: &dyn HashFunction,
+    skeyid: &Secret,
+    transcript: &Phase1Transcript<'_>,
+    id_ir_b: &[u8],
+) -> Secret {
     let Phase1Transcript { g_xi, g_xr, cookies, sa_i_b } = *transcript;
     prf.prf(skeyid.as_bytes(), &[g_xr, g_xi, &cookies.responder, &cookies.initiator, sa_i_b, id_ir_b])
 }
@@ -63,6 +73,11 @@ pub fn quick_mode_hash_3(
 
 /// Informational `HASH(1) = prf(SKEYID_a, M-ID | N/D)` (RFC 2409 5.7): `payloads`
 /// is the Notify or Delete payload after the HASH payload, generic header included.
-pub fn informational_hash(prf: &dyn HashFunction, skeyid_a: &Secret, message_id: u32, payloads: &[u8]) -> Secret {
+pub fn informational_hash(
+    prf: &dyn HashFunction,
+    skeyid_a: &Secret,
+    message_id: u32,
+    payloads: &[u8],
+) -> Secret {
     prf.prf(skeyid_a.as_bytes(), &[&message_id_bytes(message_id), payloads])
 }

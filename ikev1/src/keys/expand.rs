@@ -5,7 +5,13 @@ use crate::crypto::{HashFunction, Secret};
 
 /// `len` bytes of K1 | K2 | ... where K1 = prf(key, first) and
 /// Kn+1 = prf(key, Kn | then).
-pub(super) fn expand(prf: &dyn HashFunction, key: &[u8], len: usize, first: &[&[u8]], then: &[&[u8]]) -> Secret {
+pub(super) fn expand(
+    prf: &dyn HashFunction,
+    key: &[u8],
+    len: usize,
+    first: &[&[u8]],
+    then: &[&[u8]],
+) -> Secret {
     let mut block = prf.prf(key, first);
     let mut output = block.clone();
     while output.len() < len {

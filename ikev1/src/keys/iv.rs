@@ -7,14 +7,23 @@ use std::collections::{BTreeMap, btree_map::Entry};
 
 /// The first Phase 1 IV: `hash(g^xi | g^xr)` truncated to the cipher block, with
 /// the hash being the negotiated one (RFC 2409 Appendix B).
-pub fn phase1_iv(hash: &dyn HashFunction, g_xi: &[u8], g_xr: &[u8], block_len: usize) -> Result<Iv, CryptoError> {
+pub fn phase1_iv(
+    hash: &dyn HashFunction,
+    g_xi: &[u8],
+    g_xr: &[u8],
+    block_len: usize,
+) -> Result<Iv, CryptoError> {
     truncated(hash.hash(&[g_xi, g_xr]), block_len)
 }
 
 /// The first IV of a Quick Mode or Informational exchange:
 /// `hash(last Phase 1 CBC output block | M-ID)` truncated to the cipher block
 /// (RFC 2409 Appendix B).
-pub fn exchange_iv(hash: &dyn HashFunction, last_phase1_block: &Iv, message_id: u32) -> Result<Iv, CryptoError> {
+pub fn exchange_iv(
+    hash: &dyn HashFunction,
+    last_phase1_block: &Iv,
+    message_id: u32,
+) -> Result<Iv, CryptoError> {
     let digest = hash.hash(&[last_phase1_block.as_bytes(), &message_id_bytes(message_id)]);
     truncated(digest, last_phase1_block.len())
 }
@@ -84,7 +93,9 @@ impl MessageIvs {
         let last_phase1_block = *self.phase1.iv();
         Ok(match self.exchanges.entry(message_id) {
             Entry::Occupied(chain) => chain.into_mut(),
-            Entry::Vacant(slot) => slot.insert(IvChain::new(exchange_iv(hash, &last_phase1_block, message_id)?)),
+            Entry::Vacant(slot) => {
+                slot.insert(IvChain::new(exchange_iv(hash, &last_phase1_block, message_id)?))
+            }
         })
     }
 
@@ -96,5 +107,42 @@ impl MessageIvs {
     /// How many exchanges besides Phase 1 have a chain.
     pub fn open_exchanges(&self) -> usize {
         self.exchanges.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{AesKeySize, CryptoProvider, EncryptionAlgorithm, HashAlgorithm, RustCryptoProvider};
+
+    #[test]
+    fn exchanges_start_from_the_last_phase1_block_and_chain_on() {
+        let provider = RustCryptoProvider::new();
+        let sha1 = provider.hash(HashAlgorithm::Sha1);
+        let cipher =
+            provider.ike_cipher(EncryptionAlgorithm::AesCbc(AesKeySize::Bits128), &[1; 16]).expect("key");
+        let iv0 = phase1_iv(sha1, b"g^xi", b"g^xr", 16).expect("SHA-1 covers a block");
+        assert_eq!(iv0.as_bytes(), &sha1.hash(&[b"g^xig^xr"])[..16]);
+
+        let mut ivs = MessageIvs::new(iv0);
+        let mut main_mode_5 = [0x55; 48];
+        ivs.chain(sha1, 0).expect("phase 1").encrypt(cipher.as_ref(), &mut main_mode_5).expect("aligned");
+        let last_block = Iv::from_slice(&main_mode_5[32..]).expect("block");
+        assert_eq!(ivs.chain(sha1, 0).expect("phase 1").iv(), &last_block);
+
+        // A new M-ID starts from hash(last Phase 1 block | M-ID), once.
+        let quick_mode = ivs.chain(sha1, 0x7902_290f).expect("derived");
+        let expected = &sha1.hash(&[last_block.as_bytes(), &[0x79, 0x02, 0x29, 0x0f]])[..16];
+        assert_eq!(quick_mode.iv().as_bytes(), expected);
+        let mut message = [0x11; 16];
+        quick_mode.encrypt(cipher.as_ref(), &mut message).expect("aligned");
+        assert_eq!(ivs.chain(sha1, 0x7902_290f).expect("kept").iv().as_bytes(), message);
+        assert_eq!(ivs.open_exchanges(), 1);
+        ivs.remove(0x7902_290f);
+        assert_eq!(ivs.open_exchanges(), 0);
+
+        // A hash shorter than the block cannot make an IV.
+        let md5 = provider.hash(HashAlgorithm::Md5);
+        assert!(phase1_iv(md5, b"", b"", 17).is_err());
     }
 }

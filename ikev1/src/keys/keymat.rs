@@ -53,7 +53,12 @@ pub struct EspKeys {
 /// KEYMAT for `suite`, split encryption key first, then integrity key. RFC 2409
 /// leaves the split to the IPsec service; this is the order strongSwan, Libreswan
 /// and the Linux kernel use (their keys in vectors/real agree).
-pub fn esp_keys(prf: &dyn HashFunction, skeyid_d: &Secret, input: &KeymatInput<'_>, suite: EspSuite) -> EspKeys {
+pub fn esp_keys(
+    prf: &dyn HashFunction,
+    skeyid_d: &Secret,
+    input: &KeymatInput<'_>,
+    suite: EspSuite,
+) -> EspKeys {
     let encryption_len = suite.encryption().keymat_len();
     let material = keymat(prf, skeyid_d, input, encryption_len + suite.integrity_key_len());
     let (encryption, integrity) = material.split_at(encryption_len);

@@ -16,7 +16,8 @@ mod skeyid;
 
 pub use encryption_key::encryption_key;
 pub use exchange_hashes::{
-    Phase1Transcript, hash_i, hash_r, informational_hash, quick_mode_hash_1, quick_mode_hash_2, quick_mode_hash_3,
+    Phase1Transcript, hash_i, hash_r, informational_hash, quick_mode_hash_1, quick_mode_hash_2,
+    quick_mode_hash_3,
 };
 pub use iv::{IvChain, MessageIvs, exchange_iv, phase1_iv};
 pub use keymat::{EspKeys, KeymatInput, PROTO_IPSEC_ESP, esp_keys, keymat};

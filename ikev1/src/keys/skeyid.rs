@@ -12,7 +12,12 @@ pub struct Cookies {
 
 /// SKEYID for pre-shared key authentication (RFC 2409 5 and 5.4):
 /// `SKEYID = prf(pre-shared-key, Ni_b | Nr_b)`.
-pub fn skeyid_pre_shared_key(prf: &dyn HashFunction, pre_shared_key: &[u8], ni_b: &[u8], nr_b: &[u8]) -> Secret {
+pub fn skeyid_pre_shared_key(
+    prf: &dyn HashFunction,
+    pre_shared_key: &[u8],
+    ni_b: &[u8],
+    nr_b: &[u8],
+) -> Secret {
     prf.prf(pre_shared_key, &[ni_b, nr_b])
 }
 

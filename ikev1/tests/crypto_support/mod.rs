@@ -24,7 +24,9 @@ pub fn provider() -> RustCryptoProvider {
 /// The UDP payload of a frame and whether it travelled on port 4500.
 pub fn udp_payload(frame: &Frame) -> (&[u8], bool) {
     match &frame.dissected {
-        Dissected::Udp(udp) => (&frame.data[udp.payload.clone()], udp.src.port() == 4500 || udp.dst.port() == 4500),
+        Dissected::Udp(udp) => {
+            (&frame.data[udp.payload.clone()], udp.src.port() == 4500 || udp.dst.port() == 4500)
+        }
         other => panic!("frame {} is not UDP: {other}", frame.number),
     }
 }
@@ -92,7 +94,9 @@ pub const DELETE: u8 = 12;
 
 /// The algorithms of a key file, from strongSwan's names.
 pub mod names {
-    use ikev1::crypto::{AesKeySize, EncryptionAlgorithm, EspEncryption, EspIntegrity, EspSuite, HashAlgorithm};
+    use ikev1::crypto::{
+        AesKeySize, EncryptionAlgorithm, EspEncryption, EspIntegrity, EspSuite, HashAlgorithm,
+    };
 
     pub fn prf(name: &str) -> HashAlgorithm {
         match name {
@@ -151,5 +155,8 @@ pub fn cases_with_keys() -> Vec<(vectors::Case, vectors::KeyFile)> {
 /// The 8-byte cookies of a key file's IKE SA.
 pub fn cookies(ike_sa: &vectors::keys::IkeSa) -> ikev1::keys::Cookies {
     let cookie = |hex: &Hex| <[u8; 8]>::try_from(hex.as_slice()).expect("8-byte cookie");
-    ikev1::keys::Cookies { initiator: cookie(&ike_sa.initiator_cookie), responder: cookie(&ike_sa.responder_cookie) }
+    ikev1::keys::Cookies {
+        initiator: cookie(&ike_sa.initiator_cookie),
+        responder: cookie(&ike_sa.responder_cookie),
+    }
 }

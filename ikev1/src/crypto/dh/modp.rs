@@ -80,7 +80,8 @@ impl ModpGroup {
     /// [`default_private_exponent_bits`].
     pub fn new(id: DhGroupId) -> Result<Self, CryptoError> {
         let modulus = Arc::new(Modulus::new(id)?);
-        let private_exponent_bits = default_private_exponent_bits(id).ok_or(CryptoError::UnsupportedGroup(id))?;
+        let private_exponent_bits =
+            default_private_exponent_bits(id).ok_or(CryptoError::UnsupportedGroup(id))?;
         Ok(Self { modulus, private_exponent_bits })
     }
 
@@ -108,7 +109,8 @@ impl ModpGroup {
 
     /// The key pair of a given private exponent (big-endian), for known answers.
     pub fn key_pair_from_private_exponent(&self, private_exponent: Secret) -> ModpKeyPair {
-        let public_value = self.modulus.power(&BigUint::from(GENERATOR), &private_exponent).as_bytes().to_vec();
+        let public_value =
+            self.modulus.power(&BigUint::from(GENERATOR), &private_exponent).as_bytes().to_vec();
         ModpKeyPair { modulus: Arc::clone(&self.modulus), private_exponent, public_value }
     }
 

@@ -18,11 +18,14 @@ where
     C: BlockCipherEncrypt + BlockCipherDecrypt + KeyInit,
     D: EagerHash,
 {
-    pub(super) fn new(suite: EspSuite, encryption_key: &[u8], integrity_key: &[u8]) -> Result<Self, CryptoError> {
-        let integrity = suite.integrity().ok_or(CryptoError::UnsupportedEspSuite {
-            encryption: suite.encryption(),
-            integrity: None,
-        })?;
+    pub(super) fn new(
+        suite: EspSuite,
+        encryption_key: &[u8],
+        integrity_key: &[u8],
+    ) -> Result<Self, CryptoError> {
+        let integrity = suite
+            .integrity()
+            .ok_or(CryptoError::UnsupportedEspSuite { encryption: suite.encryption(), integrity: None })?;
         Ok(Self {
             suite,
             cipher: CbcCipher::new(encryption_key)?,

@@ -87,7 +87,8 @@ where
     }
 
     fn seal(&self, packet: &mut [u8], esn_high: Option<u32>) -> Result<(), CryptoError> {
-        let EspSections { header, iv, payload, icv } = EspSections::split(packet, IV_LEN, ICV_LEN, ALIGNMENT)?;
+        let EspSections { header, iv, payload, icv } =
+            EspSections::split(packet, IV_LEN, ICV_LEN, ALIGNMENT)?;
         let (aad, aad_len) = additional_data(header, esn_high);
         let tag = self
             .aead
@@ -98,7 +99,8 @@ where
     }
 
     fn open(&self, packet: &mut [u8], esn_high: Option<u32>) -> Result<(), CryptoError> {
-        let EspSections { header, iv, payload, icv } = EspSections::split(packet, IV_LEN, ICV_LEN, ALIGNMENT)?;
+        let EspSections { header, iv, payload, icv } =
+            EspSections::split(packet, IV_LEN, ICV_LEN, ALIGNMENT)?;
         let (aad, aad_len) = additional_data(header, esn_high);
         let tag = Tag::<U16>::try_from(&*icv).map_err(|_| CryptoError::IntegrityCheckFailed)?;
         // aes-gcm checks the tag in constant time before it decrypts anything.

@@ -4,21 +4,21 @@
 use crate::crypto::CryptoError;
 
 /// SPI (4 bytes) and Sequence Number (4 bytes).
-pub(super) const HEADER_LEN: usize = 8;
+pub(crate) const HEADER_LEN: usize = 8;
 
 /// The parts of one packet, borrowed from it.
-pub(super) struct EspSections<'a> {
+pub(crate) struct EspSections<'a> {
     /// SPI and low 32 bits of the sequence number.
-    pub(super) header: &'a [u8; HEADER_LEN],
-    pub(super) iv: &'a [u8],
-    pub(super) payload: &'a mut [u8],
-    pub(super) icv: &'a mut [u8],
+    pub(crate) header: &'a [u8; HEADER_LEN],
+    pub(crate) iv: &'a [u8],
+    pub(crate) payload: &'a mut [u8],
+    pub(crate) icv: &'a mut [u8],
 }
 
 impl<'a> EspSections<'a> {
     /// Splits `packet`; refuses a packet with no payload or one not a multiple of
     /// `alignment` (RFC 4303 2.4), whatever its length field said.
-    pub(super) fn split(
+    pub(crate) fn split(
         packet: &'a mut [u8],
         iv_len: usize,
         icv_len: usize,
@@ -48,7 +48,10 @@ mod tests {
         assert_eq!(sections.header, &[0, 1, 2, 3, 4, 5, 6, 7]);
         assert_eq!((sections.iv[0], sections.payload.len(), sections.icv[0]), (8, 32, 56));
         // 8 + 16 + 28 + 12: payload not a multiple of the block.
-        assert_eq!(EspSections::split(&mut packet[..64], 16, 12, 16).err(), Some(CryptoError::InvalidPacketLength { len: 64 }));
+        assert_eq!(
+            EspSections::split(&mut packet[..64], 16, 12, 16).err(),
+            Some(CryptoError::InvalidPacketLength { len: 64 })
+        );
         // 8 + 16 + 0 + 12: no payload; 10 bytes: not even the IV.
         assert!(EspSections::split(&mut packet[..36], 16, 12, 16).is_err());
         assert!(EspSections::split(&mut packet[..10], 16, 12, 16).is_err());

@@ -5,7 +5,7 @@
 mod cbc_hmac;
 mod gcm;
 mod integrity;
-mod layout;
+pub(crate) mod layout;
 
 use super::{AesKeySize, CryptoError, EspEncryption, EspIntegrity, EspSuite, EspTransform};
 use cbc_hmac::CbcHmac;
@@ -56,12 +56,21 @@ impl CbcKeys<'_> {
     /// Picks the HMAC's hash to go with cipher `C`.
     fn build<C>(self) -> Result<Box<dyn EspTransform>, CryptoError>
     where
-        C: aes::cipher::BlockCipherEncrypt + aes::cipher::BlockCipherDecrypt + aes::cipher::KeyInit + Send + Sync + 'static,
+        C: aes::cipher::BlockCipherEncrypt
+            + aes::cipher::BlockCipherDecrypt
+            + aes::cipher::KeyInit
+            + Send
+            + Sync
+            + 'static,
     {
         let Self { suite, integrity, encryption_key, integrity_key } = self;
         Ok(match integrity {
-            EspIntegrity::HmacMd5_96 => Box::new(CbcHmac::<C, md5::Md5>::new(suite, encryption_key, integrity_key)?),
-            EspIntegrity::HmacSha1_96 => Box::new(CbcHmac::<C, sha1::Sha1>::new(suite, encryption_key, integrity_key)?),
+            EspIntegrity::HmacMd5_96 => {
+                Box::new(CbcHmac::<C, md5::Md5>::new(suite, encryption_key, integrity_key)?)
+            }
+            EspIntegrity::HmacSha1_96 => {
+                Box::new(CbcHmac::<C, sha1::Sha1>::new(suite, encryption_key, integrity_key)?)
+            }
             EspIntegrity::HmacSha256_128 => {
                 Box::new(CbcHmac::<C, sha2::Sha256>::new(suite, encryption_key, integrity_key)?)
             }

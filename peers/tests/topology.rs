@@ -180,6 +180,8 @@ fn dropping_a_topology_kills_what_runs_inside_it() {
         })
         .unwrap();
         let pids = [unguarded.id(), guarded.id()];
+        wait_until_inside(topology.left().namespace().name(), pids[0]);
+        wait_until_inside(topology.right().namespace().name(), pids[1]);
         assert!(pids.iter().all(|&pid| naming::is_alive(pid)));
         drop(topology);
         assert!(pids.iter().all(|&pid| !naming::is_alive(pid)), "a process outlived its namespace");
@@ -199,6 +201,7 @@ fn a_panic_in_the_middle_of_setup_leaves_nothing() {
                     let mut daemon = topology.left().namespace().command("sleep");
                     daemon.arg("600");
                     let daemon = ChildProcess::spawn(daemon).unwrap();
+                    wait_until_inside(topology.left().namespace().name(), daemon.id());
                     let names =
                         [topology.left(), topology.right()].map(|host| host.namespace().name().to_owned());
                     created.lock().unwrap().push((names, daemon.id()));
@@ -230,6 +233,7 @@ fn a_sweep_removes_what_a_dead_run_left() {
             .env(OWNER_VARIABLE, dead_run.to_string())
             .spawn()
             .unwrap();
+        wait_until_inside(&name, stray.id());
         let folder = std::env::temp_dir().join(format!("ikelab-{dead_run}-0-crashed"));
         std::fs::create_dir_all(&folder).unwrap();
 
@@ -245,6 +249,18 @@ fn a_sweep_removes_what_a_dead_run_left() {
         }
         let _ = std::fs::remove_dir_all(&folder);
     });
+}
+
+/// `ip netns exec` enters the namespace a moment after it starts.
+fn wait_until_inside(namespace: &str, pid: u32) {
+    for _ in 0..500 {
+        let pids = Command::new("ip").args(["netns", "pids", namespace]).output().unwrap().stdout;
+        if String::from_utf8_lossy(&pids).split_whitespace().any(|listed| listed == pid.to_string()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("process {pid} never entered namespace {namespace}");
 }
 
 const INTERRUPT_CHILD: &str = "IKELAB_TEST_INTERRUPT_CHILD";
@@ -285,5 +301,81 @@ fn an_interrupt_removes_the_runs_namespaces() {
         for name in &names {
             assert!(!std::path::Path::new("/run/netns").join(name).exists(), "{name} outlived the interrupt");
         }
+    });
+}
+
+/// The paths `peers/install.sh` wrote, from `$IKELAB_PEERS_DIR/peers.env`.
+fn installed_peers() -> std::collections::HashMap<String, String> {
+    let directory = std::env::var("IKELAB_PEERS_DIR").unwrap_or_else(|_| "/opt/ikelab".into());
+    let manifest = format!("{directory}/peers.env");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap_or_else(|error| panic!("{manifest}: {error}; run peers/install.sh first"));
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect()
+}
+
+fn wait_for_file(path: &std::path::Path, guest: &mut ChildProcess, timeout: Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if path.exists() {
+            return true;
+        }
+        assert!(guest.try_wait().unwrap().is_none(), "the guest exited early; see its console.log");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// The user-mode-linux guest takes over the right host's addresses through the TAP
+/// bridge: the left pings it, and it pings back through a command dropped in its share.
+#[test]
+fn a_guest_attached_to_a_host_answers_for_its_addresses() {
+    isolated(|| {
+        let installed = installed_peers();
+        let topology = Direct::new().unwrap();
+        let (left, right) = (topology.left(), topology.right());
+        let port = right.attach_guest().unwrap();
+        // Checked without pinging: a failed ARP would make the next ping fail at once.
+        let addresses = right.namespace().exec("ip", ["-4", "-o", "addr", "show"]).unwrap();
+        let addresses = String::from_utf8_lossy(&addresses.stdout);
+        assert!(!addresses.contains(&right.address().to_string()), "the namespace kept {addresses}");
+
+        let share = peers::TempDir::new("guest-share").unwrap();
+        std::fs::write(share.join("network.ip"), port.network_ip()).unwrap();
+        std::fs::write(share.join("ipsec.conf"), "config setup\n    ikev1-policy=accept\n").unwrap();
+        std::fs::write(share.join("ipsec.secrets"), "").unwrap();
+        let console = std::fs::File::create(share.join("console.log")).unwrap();
+        let mut kernel = right.namespace().command(&installed["IKELAB_UML_KERNEL"]);
+        kernel
+            .args(["mem=256M", &format!("initrd={}", installed["IKELAB_GUEST_INITRD"]), "rdinit=/init"])
+            .args(["con=null", "con0=fd:0,fd:1", &port.tap().uml_argument()])
+            .arg(format!("ikelab.share={}", share.path().display()))
+            .env("TMPDIR", "/dev/shm")
+            .stdin(Stdio::null())
+            .stdout(console.try_clone().unwrap())
+            .stderr(console);
+        let mut guest = ChildProcess::spawn(kernel).unwrap();
+
+        assert!(wait_for_file(&share.join("ready"), &mut guest, Duration::from_secs(30)), "guest not ready");
+        assert!(
+            left.ping(right.address(), None).unwrap(),
+            "the guest does not answer for {}",
+            right.address()
+        );
+        std::fs::create_dir_all(share.join("ctl")).unwrap();
+        std::fs::write(share.join("ctl/.001.tmp"), format!("ping -c 1 -W 2 {}\n", left.address())).unwrap();
+        std::fs::rename(share.join("ctl/.001.tmp"), share.join("ctl/001.cmd")).unwrap();
+        assert!(wait_for_file(&share.join("ctl/001.rc"), &mut guest, Duration::from_secs(10)), "no answer");
+        let output = std::fs::read_to_string(share.join("ctl/001.out")).unwrap();
+        assert_eq!(std::fs::read_to_string(share.join("ctl/001.rc")).unwrap().trim(), "0", "{output}");
+
+        std::fs::write(share.join("stop"), "").unwrap();
+        let status =
+            guest.wait_timeout(Duration::from_secs(10)).unwrap().expect("the guest did not power off");
+        assert!(status.success(), "{status:?}");
+        assert!(share.join("halted").exists() && share.join("final/status").exists());
     });
 }

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Installs everything ikelab's interop tests need, on Debian 12 (amd64), as root.
+# Installs everything ikelab's interop tests need, on Debian 12 amd64 (Ubuntu should
+# work with IKELAB_DEBIAN_MIRROR set, untested), as root.
 #
 #   peers/install.sh            install what is missing; a second run does nothing
 #
@@ -220,6 +221,7 @@ private_apt_options() {
     echo "-o Dir::Etc::SourceList=$dir/sources.list -o Dir::Etc::SourceParts=$dir/none"
     echo "-o Dir::State::Lists=$dir/lists -o Dir::Cache=$dir/cache -o Acquire::Languages=none"
     echo "-o APT::Architectures=amd64 -o Dir::Etc::Preferences=$dir/none -o Dir::Etc::PreferencesParts=$dir/none"
+    echo "-o APT::Sandbox::User=root"
 }
 
 step_uml_kernel() {
@@ -229,6 +231,8 @@ step_uml_kernel() {
         return
     fi
     [ "$(dpkg --print-architecture)" = amd64 ] || fail "uml: only amd64 is supported"
+    # The system's package lists tell which archive it uses.
+    apt_update_once
     local apt_dir=$scratch/apt
     mkdir -p "$apt_dir"/{lists/partial,cache/archives/partial,none,debs}
     echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $UML_SUITE main" \

@@ -12,6 +12,9 @@ step "toolchain"
 cargo --version
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 
+step "peers (strongSwan, Libreswan guest, tshark, nftables ...)"
+bash peers/install.sh
+
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

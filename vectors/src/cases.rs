@@ -28,10 +28,7 @@ impl Case {
             let entry = entry?;
             if entry.file_type()?.is_dir() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                cases.push(Case {
-                    name,
-                    dir: entry.path(),
-                });
+                cases.push(Case { name, dir: entry.path() });
             }
         }
         cases.sort_by(|a, b| a.name.cmp(&b.name));

@@ -59,14 +59,9 @@ impl FromStr for Hex {
             return Err(HexError::OddLength(text.len()));
         }
         // Every byte is an ASCII hex digit now, so the fallback value is never used.
-        let nibbles: Vec<u8> = text
-            .bytes()
-            .map(|digit| char::from(digit).to_digit(16).unwrap_or(0) as u8)
-            .collect();
-        Ok(Hex(nibbles
-            .chunks_exact(2)
-            .map(|pair| pair[0] << 4 | pair[1])
-            .collect()))
+        let nibbles: Vec<u8> =
+            text.bytes().map(|digit| char::from(digit).to_digit(16).unwrap_or(0) as u8).collect();
+        Ok(Hex(nibbles.chunks_exact(2).map(|pair| pair[0] << 4 | pair[1]).collect()))
     }
 }
 
@@ -153,31 +148,13 @@ mod tests {
     #[test]
     fn rejects_odd_length_and_bad_digits_with_position() {
         assert_eq!("abc".parse::<Hex>(), Err(HexError::OddLength(3)));
-        assert_eq!(
-            "ab0x".parse::<Hex>(),
-            Err(HexError::InvalidDigit {
-                position: 3,
-                found: 'x'
-            })
-        );
-        assert_eq!(
-            "a:bc".parse::<Hex>(),
-            Err(HexError::InvalidDigit {
-                position: 1,
-                found: ':'
-            })
-        );
+        assert_eq!("ab0x".parse::<Hex>(), Err(HexError::InvalidDigit { position: 3, found: 'x' }));
+        assert_eq!("a:bc".parse::<Hex>(), Err(HexError::InvalidDigit { position: 1, found: ':' }));
     }
 
     #[test]
     fn rejects_non_ascii_by_character_position() {
-        assert_eq!(
-            "0é".parse::<Hex>(),
-            Err(HexError::InvalidDigit {
-                position: 1,
-                found: 'é'
-            })
-        );
+        assert_eq!("0é".parse::<Hex>(), Err(HexError::InvalidDigit { position: 1, found: 'é' }));
     }
 
     #[test]

@@ -32,10 +32,7 @@ struct RawSource {
 
 impl TsharkPacket {
     /// Every occurrence of a protocol layer, outermost first.
-    pub fn layers_named<'a>(
-        &'a self,
-        name: &str,
-    ) -> impl Iterator<Item = &'a Map<String, Value>> + 'a {
+    pub fn layers_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Map<String, Value>> + 'a {
         let occurrences: Vec<&Value> = match self.layers.get(name) {
             Some(Value::Array(items)) => items.iter().collect(),
             Some(single) => vec![single],
@@ -52,22 +49,17 @@ impl TsharkPacket {
     /// The first value of `field` in the outermost `layer`, looking into subtrees
     /// (`esp.icv_good` sits under `esp.icv_tree`).
     pub fn field(&self, layer: &str, field: &str) -> Option<&str> {
-        self.layer(layer)
-            .and_then(|tree| field_values(tree, field).into_iter().next())
+        self.layer(layer).and_then(|tree| field_values(tree, field).into_iter().next())
     }
 
     /// Every value of `field` in every occurrence of `layer`, in document order.
     pub fn fields(&self, layer: &str, field: &str) -> Vec<&str> {
-        self.layers_named(layer)
-            .flat_map(|tree| field_values(tree, field))
-            .collect()
+        self.layers_named(layer).flat_map(|tree| field_values(tree, field)).collect()
     }
 
     /// `frame.protocols` split at the colons: `["eth", "ethertype", "ip", "udp", "isakmp"]`.
     pub fn protocols(&self) -> Vec<&str> {
-        self.field("frame", "frame.protocols")
-            .map(|list| list.split(':').collect())
-            .unwrap_or_default()
+        self.field("frame", "frame.protocols").map(|list| list.split(':').collect()).unwrap_or_default()
     }
 }
 
@@ -86,10 +78,7 @@ fn field_values<'a>(tree: &'a Map<String, Value>, field: &str) -> Vec<&'a str> {
         match value {
             Value::Object(subtree) => found.extend(field_values(subtree, field)),
             Value::Array(items) => found.extend(
-                items
-                    .iter()
-                    .filter_map(Value::as_object)
-                    .flat_map(|subtree| field_values(subtree, field)),
+                items.iter().filter_map(Value::as_object).flat_map(|subtree| field_values(subtree, field)),
             ),
             _ => {}
         }
@@ -113,12 +102,8 @@ pub fn colon_hex(text: &str) -> Option<Vec<u8>> {
 
 /// Loads tshark's JSON output from a file.
 pub fn read_packets(path: &Path) -> Result<Vec<TsharkPacket>, TsharkError> {
-    let with_path = |kind| TsharkError {
-        path: Some(path.to_path_buf()),
-        kind,
-    };
-    let text =
-        std::fs::read_to_string(path).map_err(|error| with_path(TsharkErrorKind::Io(error)))?;
+    let with_path = |kind| TsharkError { path: Some(path.to_path_buf()), kind };
+    let text = std::fs::read_to_string(path).map_err(|error| with_path(TsharkErrorKind::Io(error)))?;
     parse_packets(&text).map_err(|error| with_path(error.kind))
 }
 
@@ -204,10 +189,7 @@ mod tests {
         let packet = &parse_packets(TWO_IP_LAYERS).unwrap()[0];
         assert_eq!(packet.layers_named("ip").count(), 2);
         assert_eq!(packet.field("ip", "ip.src"), Some("192.0.2.2"));
-        assert_eq!(
-            packet.fields("ip", "ip.src"),
-            ["192.0.2.2", "198.51.100.129"]
-        );
+        assert_eq!(packet.fields("ip", "ip.src"), ["192.0.2.2", "198.51.100.129"]);
         assert_eq!(packet.fields("ip", "ip.addr"), ["192.0.2.2", "192.0.2.1"]);
     }
 
@@ -222,10 +204,7 @@ mod tests {
     #[test]
     fn missing_frame_number_names_the_packet() {
         let error = parse_packets(r#"[{"_source":{"layers":{"frame":{}}}}]"#).unwrap_err();
-        assert!(matches!(
-            error.kind,
-            TsharkErrorKind::NoFrameNumber { index: 0 }
-        ));
+        assert!(matches!(error.kind, TsharkErrorKind::NoFrameNumber { index: 0 }));
         assert!(parse_packets("[{}]").is_err());
     }
 

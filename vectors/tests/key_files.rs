@@ -15,11 +15,7 @@ fn all_key_files() -> Vec<(Case, KeyFile)> {
 }
 
 fn keys_of(letter: &str) -> KeyFile {
-    Case::find(letter)
-        .unwrap()
-        .expect("case exists")
-        .load_keys()
-        .unwrap()
+    Case::find(letter).unwrap().expect("case exists").load_keys().unwrap()
 }
 
 #[test]
@@ -58,21 +54,11 @@ fn phase1_inputs_are_complete_wherever_keys_were_exchanged() {
         let inputs = keys.ike_sas[0].key_inputs();
         if case.name.starts_with("J-") {
             // No common proposal: the exchange stopped before KE.
-            assert_eq!(
-                inputs,
-                Err(MissingInput {
-                    field: "algorithms"
-                })
-            );
+            assert_eq!(inputs, Err(MissingInput { field: "algorithms" }));
         } else {
             let inputs = inputs.unwrap_or_else(|missing| panic!("{}: {missing}", case.name));
             assert_eq!(inputs.initiator_cookie.len(), 8);
-            assert_eq!(
-                inputs.g_xi.len(),
-                inputs.g_xy.len(),
-                "{}: g^xy padded to the modulus",
-                case.name
-            );
+            assert_eq!(inputs.g_xi.len(), inputs.g_xy.len(), "{}: g^xy padded to the modulus", case.name);
         }
     }
 }
@@ -88,13 +74,7 @@ fn aggressive_mode_and_derived_keys_are_read() {
     // The mismatch case records each side's values instead of one.
     let case_i = &keys_of("I").ike_sas[0];
     assert_eq!(case_i.enc_key, None);
-    assert_eq!(
-        case_i
-            .per_log_values
-            .as_ref()
-            .map(|values| values["enc_key"].len()),
-        Some(2)
-    );
+    assert_eq!(case_i.per_log_values.as_ref().map(|values| values["enc_key"].len()), Some(2));
 }
 
 #[test]
@@ -103,21 +83,11 @@ fn ipsec_sas_find_their_ike_sa_and_pfs_shows_in_qm_g_xy() {
         for sa in &keys.ipsec_sas {
             assert!(keys.ike_sa_for(sa).is_some(), "{}", case.name);
             assert!(sa.spi_u32().is_some(), "{}", case.name);
-            assert_eq!(
-                sa.pfs_group.is_some(),
-                sa.qm_g_xy.is_some(),
-                "{}",
-                case.name
-            );
+            assert_eq!(sa.pfs_group.is_some(), sa.qm_g_xy.is_some(), "{}", case.name);
         }
     }
     let without_pfs = keys_of("C");
-    assert!(
-        without_pfs
-            .ipsec_sas
-            .iter()
-            .all(|sa| sa.pfs_group.is_none())
-    );
+    assert!(without_pfs.ipsec_sas.iter().all(|sa| sa.pfs_group.is_none()));
     assert_eq!(keys_of("G").ipsec_sas.len(), 4);
     assert!(keys_of("J").ipsec_sas.is_empty());
 }
@@ -143,27 +113,14 @@ fn a_key_file_with_only_inputs_loads() {
     let keys = KeyFile::from_json(MINIMAL).unwrap();
     let ike_sa = &keys.ike_sas[0];
     let inputs = ike_sa.key_inputs().unwrap();
-    assert_eq!(
-        inputs.responder_cookie,
-        &[0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]
-    );
+    assert_eq!(inputs.responder_cookie, &[0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
     assert_eq!(inputs.algorithms.auth_method, None);
-    assert_eq!(
-        (
-            ike_sa.skeyid.as_ref(),
-            ike_sa.iv0.as_ref(),
-            ike_sa.messages.as_ref()
-        ),
-        (None, None, None)
-    );
+    assert_eq!((ike_sa.skeyid.as_ref(), ike_sa.iv0.as_ref(), ike_sa.messages.as_ref()), (None, None, None));
     assert_eq!(keys.tshark, None);
 
     let ipsec_sa = &keys.ipsec_sas[0];
     assert_eq!(ipsec_sa.spi_u32(), Some(0x3dd0_39a8));
-    assert_eq!(
-        (ipsec_sa.qm_g_xy.as_ref(), ipsec_sa.encryption_key.as_ref()),
-        (None, None)
-    );
+    assert_eq!((ipsec_sa.qm_g_xy.as_ref(), ipsec_sa.encryption_key.as_ref()), (None, None));
     // With a single ISAKMP SA the IPsec SA needs no cookie to find it.
     assert_eq!(keys.ike_sa_for(ipsec_sa), Some(ike_sa));
 }
@@ -189,31 +146,16 @@ fn a_missing_input_is_named() {
 fn bad_hex_is_reported_with_its_position() {
     let bad_nonce = MINIMAL.replace(r#""ni": "04""#, r#""ni": "0g""#);
     let error = KeyFile::from_json(&bad_nonce).unwrap_err().to_string();
-    assert!(
-        error.contains("invalid hex digit 'g' at position 1"),
-        "{error}"
-    );
+    assert!(error.contains("invalid hex digit 'g' at position 1"), "{error}");
 }
 
 #[test]
 fn psk_may_differ_per_side() {
-    let per_side = MINIMAL.replace(
-        r#""psk": "secret""#,
-        r#""psk": {"ini": "left", "rsp": "right"}"#,
-    );
+    let per_side = MINIMAL.replace(r#""psk": "secret""#, r#""psk": {"ini": "left", "rsp": "right"}"#);
     let keys = KeyFile::from_json(&per_side).unwrap();
+    assert_eq!(keys.psk, Psk::PerSide { ini: "left".into(), rsp: "right".into() });
     assert_eq!(
-        keys.psk,
-        Psk::PerSide {
-            ini: "left".into(),
-            rsp: "right".into()
-        }
-    );
-    assert_eq!(
-        keys.ike_sa(&Hex::from(vec![
-            0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77
-        ]))
-        .map(|sa| sa.exchange),
+        keys.ike_sa(&Hex::from(vec![0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77])).map(|sa| sa.exchange),
         Some(Phase1Exchange::Main)
     );
 }

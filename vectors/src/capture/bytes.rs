@@ -36,11 +36,7 @@ pub(super) fn span(
 fn truncated(data: &[u8], offset: usize, needed: usize, header: &'static str) -> NotDissected {
     NotDissected {
         offset,
-        reason: Reason::Truncated {
-            header,
-            needed,
-            available: data.len().saturating_sub(offset),
-        },
+        reason: Reason::Truncated { header, needed, available: data.len().saturating_sub(offset) },
     }
 }
 

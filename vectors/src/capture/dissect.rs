@@ -66,17 +66,11 @@ pub struct IpFragment {
 /// Dissects one frame of the given link type. Never panics; anything unexpected ends up
 /// in [`Dissected::Other`] with the offset where it was found.
 pub fn dissect(link_type: LinkType, frame: &[u8]) -> Dissection {
-    let found_ip = network_layer(link_type, frame)
-        .and_then(|network| ip_packet(frame, network.offset, network.version));
+    let found_ip =
+        network_layer(link_type, frame).and_then(|network| ip_packet(frame, network.offset, network.version));
     match found_ip {
-        Ok(ip) => Dissection {
-            ip_packet: Some(ip.packet.clone()),
-            dissected: transport(frame, &ip),
-        },
-        Err(stop) => Dissection {
-            ip_packet: None,
-            dissected: Dissected::Other(stop),
-        },
+        Ok(ip) => Dissection { ip_packet: Some(ip.packet.clone()), dissected: transport(frame, &ip) },
+        Err(stop) => Dissection { ip_packet: None, dissected: Dissected::Other(stop) },
     }
 }
 
@@ -108,21 +102,9 @@ impl fmt::Display for Dissected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Dissected::Udp(udp) => {
-                write!(
-                    f,
-                    "UDP {} -> {}, {} bytes",
-                    udp.src,
-                    udp.dst,
-                    udp.payload.len()
-                )
+                write!(f, "UDP {} -> {}, {} bytes", udp.src, udp.dst, udp.payload.len())
             }
-            Dissected::Esp(esp) => write!(
-                f,
-                "ESP {} -> {}, {} bytes",
-                esp.src,
-                esp.dst,
-                esp.payload.len()
-            ),
+            Dissected::Esp(esp) => write!(f, "ESP {} -> {}, {} bytes", esp.src, esp.dst, esp.payload.len()),
             Dissected::IpFragment(fragment) => write!(
                 f,
                 "IP fragment {} -> {}, protocol {}, id 0x{:x}, offset {}{}",
@@ -131,11 +113,7 @@ impl fmt::Display for Dissected {
                 fragment.protocol,
                 fragment.identification,
                 fragment.fragment_offset,
-                if fragment.more_fragments {
-                    ", more follow"
-                } else {
-                    ""
-                }
+                if fragment.more_fragments { ", more follow" } else { "" }
             ),
             Dissected::Other(stop) => write!(f, "not dissected at {stop}"),
         }
@@ -203,9 +181,7 @@ mod tests {
         let esp_packet = [0x3d, 0xd0, 0x39, 0xa8, 0, 0, 0, 1, 0xaa, 0xbb];
         let frame = Ipv4::new(ESP, esp_packet.to_vec()).bytes();
         let dissection = dissect(LinkType::IPV4, &frame);
-        let Dissected::Esp(esp) = &dissection.dissected else {
-            panic!("expected ESP: {dissection:?}")
-        };
+        let Dissected::Esp(esp) = &dissection.dissected else { panic!("expected ESP: {dissection:?}") };
         assert_eq!((esp.src, esp.dst), (IpAddr::V4(SRC_V4), IpAddr::V4(DST_V4)));
         assert_eq!(&frame[esp.payload.clone()], &esp_packet);
     }
@@ -215,16 +191,9 @@ mod tests {
         let mut first = Ipv4::new(UDP, udp_datagram(500, 500, &[0; 16]));
         first.flags_and_offset = 0x2000; // MF
         let dissection = dissect(LinkType::RAW, &first.bytes());
-        let Dissected::IpFragment(fragment) = &dissection.dissected else {
-            panic!("{dissection:?}")
-        };
+        let Dissected::IpFragment(fragment) = &dissection.dissected else { panic!("{dissection:?}") };
         assert_eq!(
-            (
-                fragment.protocol,
-                fragment.identification,
-                fragment.fragment_offset,
-                fragment.more_fragments
-            ),
+            (fragment.protocol, fragment.identification, fragment.fragment_offset, fragment.more_fragments),
             (UDP, 0x1234, 0, true)
         );
         assert_eq!(fragment.data, 20..44);
@@ -232,13 +201,8 @@ mod tests {
         let mut last = Ipv4::new(UDP, vec![0; 8]);
         last.flags_and_offset = 185; // offset 1480 bytes, MF clear
         let dissection = dissect(LinkType::RAW, &last.bytes());
-        let Dissected::IpFragment(fragment) = &dissection.dissected else {
-            panic!("{dissection:?}")
-        };
-        assert_eq!(
-            (fragment.fragment_offset, fragment.more_fragments),
-            (1480, false)
-        );
+        let Dissected::IpFragment(fragment) = &dissection.dissected else { panic!("{dissection:?}") };
+        assert_eq!((fragment.fragment_offset, fragment.more_fragments), (1480, false));
     }
 
     #[test]
@@ -251,11 +215,7 @@ mod tests {
             stop_of(&dissection),
             &NotDissected {
                 offset: 14,
-                reason: Reason::Truncated {
-                    header: "IPv4 packet",
-                    needed: 128,
-                    available: 60
-                }
+                reason: Reason::Truncated { header: "IPv4 packet", needed: 128, available: 60 }
             }
         );
     }
@@ -267,12 +227,7 @@ mod tests {
         let dissection = dissect(LinkType::RAW, &frame);
         assert_eq!(
             stop_of(&dissection).reason,
-            Reason::BadLength {
-                field: "IPv4 header length",
-                value: 16,
-                min: 20,
-                max: 60
-            }
+            Reason::BadLength { field: "IPv4 header length", value: 16, min: 20, max: 60 }
         );
     }
 
@@ -287,22 +242,14 @@ mod tests {
             stop_of(&dissection),
             &NotDissected {
                 offset: 20,
-                reason: Reason::BadLength {
-                    field: "UDP length",
-                    value: 12,
-                    min: 8,
-                    max: 11
-                }
+                reason: Reason::BadLength { field: "UDP length", value: 12, min: 8, max: 11 }
             }
         );
 
         let mut datagram = udp_datagram(500, 500, b"abc");
         datagram[5] = 7;
         let dissection = dissect(LinkType::RAW, &Ipv4::new(UDP, datagram).bytes());
-        assert!(matches!(
-            stop_of(&dissection).reason,
-            Reason::BadLength { value: 7, .. }
-        ));
+        assert!(matches!(stop_of(&dissection).reason, Reason::BadLength { value: 7, .. }));
     }
 
     #[test]
@@ -332,16 +279,9 @@ mod tests {
         rest.extend_from_slice(&[0; 16]);
         let frame = ipv6(43, &[ipv6_extension(44, 1), rest].concat());
         let dissection = dissect(LinkType::IPV6, &frame);
-        let Dissected::IpFragment(fragment) = &dissection.dissected else {
-            panic!("{dissection:?}")
-        };
+        let Dissected::IpFragment(fragment) = &dissection.dissected else { panic!("{dissection:?}") };
         assert_eq!(
-            (
-                fragment.protocol,
-                fragment.identification,
-                fragment.fragment_offset,
-                fragment.more_fragments
-            ),
+            (fragment.protocol, fragment.identification, fragment.fragment_offset, fragment.more_fragments),
             (UDP, 0xdead_beef, 1480, true)
         );
         assert_eq!(fragment.data, 56..72);
@@ -358,11 +298,7 @@ mod tests {
             stop_of(&dissection),
             &NotDissected {
                 offset: 40,
-                reason: Reason::Truncated {
-                    header: "IPv6 extension header",
-                    needed: 32,
-                    available: 8
-                }
+                reason: Reason::Truncated { header: "IPv6 extension header", needed: 32, available: 8 }
             }
         );
     }
@@ -372,41 +308,27 @@ mod tests {
         let frame = Ipv4::new(ICMP, vec![8, 0, 0, 0]).bytes();
         let dissection = dissect(LinkType::RAW, &frame);
         assert_eq!(dissection.ip_packet, Some(0..24));
-        assert_eq!(
-            stop_of(&dissection),
-            &NotDissected {
-                offset: 20,
-                reason: Reason::OtherIpProtocol(ICMP)
-            }
-        );
+        assert_eq!(stop_of(&dissection), &NotDissected { offset: 20, reason: Reason::OtherIpProtocol(ICMP) });
     }
 
     #[test]
     fn ip_version_must_match_the_link_type() {
         let frame = ipv6(UDP, &udp_datagram(500, 500, b""));
-        assert!(matches!(
-            dissect(LinkType::RAW, &frame).dissected,
-            Dissected::Udp(_)
-        ));
+        assert!(matches!(dissect(LinkType::RAW, &frame).dissected, Dissected::Udp(_)));
         assert_eq!(
             stop_of(&dissect(LinkType::IPV4, &frame)),
-            &NotDissected {
-                offset: 0,
-                reason: Reason::UnexpectedIpVersion(6)
-            }
+            &NotDissected { offset: 0, reason: Reason::UnexpectedIpVersion(6) }
         );
     }
 
     #[test]
     fn display_names_the_frame_offset_and_reason() {
-        let frame =
-            crate::capture::Frame::new(7, Default::default(), LinkType::ETHERNET, 13, vec![0; 13]);
+        let frame = crate::capture::Frame::new(7, Default::default(), LinkType::ETHERNET, 13, vec![0; 13]);
         assert_eq!(
             frame.to_string(),
             "frame 7: not dissected at byte 0: truncated Ethernet header: 14 bytes needed, 13 left"
         );
-        let frame =
-            crate::capture::Frame::new(8, Default::default(), LinkType::RAW, 13, vec![0x45; 13]);
+        let frame = crate::capture::Frame::new(8, Default::default(), LinkType::RAW, 13, vec![0x45; 13]);
         assert_eq!(
             frame.to_string(),
             "frame 8: not dissected at byte 0: truncated IPv4 header: 20 bytes needed, 13 left"

@@ -42,10 +42,7 @@ pub enum CaptureErrorKind {
 
 impl CaptureError {
     fn with_path(self, path: &Path) -> Self {
-        CaptureError {
-            path: Some(path.to_path_buf()),
-            ..self
-        }
+        CaptureError { path: Some(path.to_path_buf()), ..self }
     }
 }
 
@@ -67,10 +64,7 @@ impl fmt::Display for CaptureError {
                 write!(f, "packet names undescribed interface {id}")
             }
             CaptureErrorKind::UnsupportedTimestampResolution(resolution) => {
-                write!(
-                    f,
-                    "unsupported pcapng timestamp resolution 0x{resolution:02x}"
-                )
+                write!(f, "unsupported pcapng timestamp resolution 0x{resolution:02x}")
             }
         }
     }
@@ -88,13 +82,7 @@ impl std::error::Error for CaptureError {
 /// Reads every frame of the capture file at `path`.
 pub fn read_frames(path: &Path) -> Result<Vec<Frame>, CaptureError> {
     let bytes = std::fs::read(path).map_err(|error| {
-        CaptureError {
-            path: None,
-            frame: None,
-            offset: 0,
-            kind: CaptureErrorKind::Io(error),
-        }
-        .with_path(path)
+        CaptureError { path: None, frame: None, offset: 0, kind: CaptureErrorKind::Io(error) }.with_path(path)
     })?;
     parse_frames(&bytes).map_err(|error| error.with_path(path))
 }
@@ -127,12 +115,7 @@ const DEFAULT_TSRESOL: u8 = 6;
 
 impl<'a> FrameReader<'a> {
     pub fn new(input: &'a [u8]) -> Result<Self, CaptureError> {
-        let header_error = |kind| CaptureError {
-            path: None,
-            frame: None,
-            offset: 0,
-            kind,
-        };
+        let header_error = |kind| CaptureError { path: None, frame: None, offset: 0, kind };
         let Some(&magic) = input.first_chunk::<4>() else {
             return Err(header_error(CaptureErrorKind::Truncated));
         };
@@ -147,13 +130,7 @@ impl<'a> FrameReader<'a> {
             return Err(header_error(CaptureErrorKind::UnknownFormat));
         }
         .map_err(|error| header_error(kind_of(error)))?;
-        Ok(FrameReader {
-            format,
-            input,
-            rest,
-            frames_read: 0,
-            failed: false,
-        })
+        Ok(FrameReader { format, input, rest, frames_read: 0, failed: false })
     }
 
     fn offset(&self) -> u64 {
@@ -161,12 +138,7 @@ impl<'a> FrameReader<'a> {
     }
 
     fn error(&self, offset: u64, kind: CaptureErrorKind) -> CaptureError {
-        CaptureError {
-            path: None,
-            frame: Some(self.frames_read + 1),
-            offset,
-            kind,
-        }
+        CaptureError { path: None, frame: Some(self.frames_read + 1), offset, kind }
     }
 
     fn next_pcap_frame(&mut self) -> Result<Option<Frame>, CaptureError> {
@@ -174,9 +146,8 @@ impl<'a> FrameReader<'a> {
             return Ok(None);
         };
         let header = parser.header();
-        let (rest, record) = parser
-            .next_raw_packet(self.rest)
-            .map_err(|error| self.error(self.offset(), kind_of(error)))?;
+        let (rest, record) =
+            parser.next_raw_packet(self.rest).map_err(|error| self.error(self.offset(), kind_of(error)))?;
         let fraction = Duration::from_nanos(match header.ts_resolution {
             TsResolution::MicroSecond => u64::from(record.ts_frac) * 1_000,
             TsResolution::NanoSecond => u64::from(record.ts_frac),
@@ -211,27 +182,19 @@ impl<'a> FrameReader<'a> {
                     packet.original_len,
                     packet.data,
                 ),
-                Block::Packet(packet) => (
-                    u32::from(packet.interface_id),
-                    Some(packet.timestamp),
-                    packet.original_len,
-                    packet.data,
-                ),
+                Block::Packet(packet) => {
+                    (u32::from(packet.interface_id), Some(packet.timestamp), packet.original_len, packet.data)
+                }
                 Block::SimplePacket(packet) => (0, None, packet.original_len, packet.data),
                 _ => {
                     self.rest = rest;
                     continue;
                 }
             };
-            let described = usize::try_from(interface)
-                .ok()
-                .and_then(|index| parser.interfaces().get(index));
-            let Some((link_type, clock)) = described.map(|description| {
-                (
-                    LinkType::from(description.linktype),
-                    InterfaceClock::of(description),
-                )
-            }) else {
+            let described = usize::try_from(interface).ok().and_then(|index| parser.interfaces().get(index));
+            let Some((link_type, clock)) = described
+                .map(|description| (LinkType::from(description.linktype), InterfaceClock::of(description)))
+            else {
                 return Err(self.error(block_offset, CaptureErrorKind::UnknownInterface(interface)));
             };
             let timestamp = match ticks {
@@ -245,18 +208,10 @@ impl<'a> FrameReader<'a> {
                 None => Duration::ZERO,
             };
             // A simple packet block's data runs to the block end, padding included.
-            let captured_len = data
-                .len()
-                .min(usize::try_from(original_len).unwrap_or(usize::MAX));
+            let captured_len = data.len().min(usize::try_from(original_len).unwrap_or(usize::MAX));
             let data = data[..captured_len].to_vec();
             self.rest = rest;
-            return Ok(Some(Frame::new(
-                self.frames_read + 1,
-                timestamp,
-                link_type,
-                original_len,
-                data,
-            )));
+            return Ok(Some(Frame::new(self.frames_read + 1, timestamp, link_type, original_len, data)));
         }
         Ok(None)
     }
@@ -297,10 +252,7 @@ struct InterfaceClock {
 
 impl InterfaceClock {
     fn of(description: &InterfaceDescriptionBlock<'_>) -> Self {
-        let mut clock = InterfaceClock {
-            resolution: DEFAULT_TSRESOL,
-            offset_secs: 0,
-        };
+        let mut clock = InterfaceClock { resolution: DEFAULT_TSRESOL, offset_secs: 0 };
         for option in &description.options {
             match option {
                 InterfaceDescriptionOption::IfTsResol(resolution) => clock.resolution = *resolution,
@@ -329,8 +281,8 @@ impl InterfaceClock {
         } else {
             remainder / (ticks_per_sec / NANOS_PER_SEC)
         };
-        let since_epoch = Duration::from_secs(secs)
-            .checked_add(Duration::from_nanos(u64::try_from(nanos).ok()?))?;
+        let since_epoch =
+            Duration::from_secs(secs).checked_add(Duration::from_nanos(u64::try_from(nanos).ok()?))?;
         since_epoch.checked_add(Duration::from_secs(self.offset_secs))
     }
 }
@@ -376,18 +328,8 @@ mod tests {
         writer.into_writer()
     }
 
-    fn raw_ip_header(
-        endianness: Endianness,
-        ts_resolution: TsResolution,
-        snaplen: u32,
-    ) -> PcapHeader {
-        PcapHeader {
-            datalink: DataLink::RAW,
-            endianness,
-            ts_resolution,
-            snaplen,
-            ..PcapHeader::default()
-        }
+    fn raw_ip_header(endianness: Endianness, ts_resolution: TsResolution, snaplen: u32) -> PcapHeader {
+        PcapHeader { datalink: DataLink::RAW, endianness, ts_resolution, snaplen, ..PcapHeader::default() }
     }
 
     #[test]
@@ -395,18 +337,9 @@ mod tests {
         let first = raw_ipv4_udp(b"one");
         let second = raw_ipv4_udp(b"two");
         let header = raw_ip_header(Endianness::Big, TsResolution::NanoSecond, 65535);
-        let file = pcap_file(
-            header,
-            &[
-                (10, 5, first.len() as u32, first),
-                (11, 999_999_999, 31, second),
-            ],
-        );
+        let file = pcap_file(header, &[(10, 5, first.len() as u32, first), (11, 999_999_999, 31, second)]);
         let frames = parse_frames(&file).unwrap();
-        assert_eq!(
-            frames.iter().map(|frame| frame.number).collect::<Vec<_>>(),
-            [1, 2]
-        );
+        assert_eq!(frames.iter().map(|frame| frame.number).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(frames[0].timestamp, Duration::new(10, 5));
         assert_eq!(frames[1].timestamp, Duration::new(11, 999_999_999));
         assert_eq!(frames[1].link_type, LinkType::RAW);
@@ -418,10 +351,7 @@ mod tests {
         // pcap-file's validating reader would refuse orig_len > snaplen; real captures have it.
         let packet = raw_ipv4_udp(&[0; 200]);
         let header = raw_ip_header(Endianness::Little, TsResolution::MicroSecond, 64);
-        let file = pcap_file(
-            header,
-            &[(1, 250_000, packet.len() as u32, packet[..64].to_vec())],
-        );
+        let file = pcap_file(header, &[(1, 250_000, packet.len() as u32, packet[..64].to_vec())]);
         let frames = parse_frames(&file).unwrap();
         assert_eq!(frames[0].timestamp, Duration::new(1, 250_000_000));
         assert_eq!(frames[0].original_len, 228);
@@ -439,10 +369,7 @@ mod tests {
         let error = parse_frames(&file).unwrap_err();
         assert_eq!((error.frame, error.offset), (Some(2), 24 + 16 + 29));
         assert!(matches!(error.kind, CaptureErrorKind::Truncated));
-        assert_eq!(
-            error.to_string(),
-            "frame 2, byte 69: file ends inside a header or record"
-        );
+        assert_eq!(error.to_string(), "frame 2, byte 69: file ends inside a header or record");
 
         // The reader still hands out the frames before the damage, then stops.
         let mut reader = FrameReader::new(&file).unwrap();
@@ -453,37 +380,24 @@ mod tests {
 
     #[test]
     fn neither_pcap_nor_pcapng_is_refused_up_front() {
-        let error = FrameReader::new(b"GIF89a......................")
-            .err()
-            .unwrap();
+        let error = FrameReader::new(b"GIF89a......................").err().unwrap();
         assert!(matches!(error.kind, CaptureErrorKind::UnknownFormat));
         assert_eq!(error.frame, None);
-        assert!(matches!(
-            FrameReader::new(b"").err().unwrap().kind,
-            CaptureErrorKind::Truncated
-        ));
+        assert!(matches!(FrameReader::new(b"").err().unwrap().kind, CaptureErrorKind::Truncated));
     }
 
     #[test]
     fn read_frames_errors_name_the_path() {
         let error = read_frames(Path::new("/nonexistent/capture.pcap")).unwrap_err();
         assert!(matches!(error.kind, CaptureErrorKind::Io(_)));
-        assert!(
-            error
-                .to_string()
-                .starts_with("/nonexistent/capture.pcap: byte 0: ")
-        );
+        assert!(error.to_string().starts_with("/nonexistent/capture.pcap: byte 0: "));
     }
 
     fn pcapng_interface(
         linktype: DataLink,
         options: Vec<InterfaceDescriptionOption<'static>>,
     ) -> Block<'static> {
-        Block::InterfaceDescription(InterfaceDescriptionBlock {
-            linktype,
-            snaplen: 0,
-            options,
-        })
+        Block::InterfaceDescription(InterfaceDescriptionBlock { linktype, snaplen: 0, options })
     }
 
     fn pcapng_packet(interface_id: u32, ticks: u64, data: &[u8]) -> Block<'_> {
@@ -510,10 +424,7 @@ mod tests {
         let packet = raw_ipv4_udp(b"ng");
         let file = pcapng_file(&[
             pcapng_interface(DataLink::RAW, Vec::new()),
-            pcapng_interface(
-                DataLink::IPV4,
-                vec![InterfaceDescriptionOption::IfTsResol(9)],
-            ),
+            pcapng_interface(DataLink::IPV4, vec![InterfaceDescriptionOption::IfTsResol(9)]),
             pcapng_packet(0, 1_500_000, &packet),
             pcapng_packet(1, 1_500_000, &packet),
             Block::SimplePacket(SimplePacketBlock {
@@ -523,31 +434,19 @@ mod tests {
         ]);
         let frames = parse_frames(&file).unwrap();
         assert_eq!(frames.len(), 3);
-        assert_eq!(
-            (frames[0].link_type, frames[0].timestamp),
-            (LinkType::RAW, Duration::from_millis(1500))
-        );
-        assert_eq!(
-            (frames[1].link_type, frames[1].timestamp),
-            (LinkType::IPV4, Duration::from_micros(1500))
-        );
+        assert_eq!((frames[0].link_type, frames[0].timestamp), (LinkType::RAW, Duration::from_millis(1500)));
+        assert_eq!((frames[1].link_type, frames[1].timestamp), (LinkType::IPV4, Duration::from_micros(1500)));
         assert_eq!(frames[2].number, 3);
         // The simple packet block is padded to 4 bytes; the frame is not.
         assert_eq!(frames[2].data, packet);
-        assert!(
-            frames
-                .iter()
-                .all(|frame| frame.payload() == Some(&b"ng"[..]))
-        );
+        assert!(frames.iter().all(|frame| frame.payload() == Some(&b"ng"[..])));
     }
 
     #[test]
     fn pcapng_packet_of_an_undescribed_interface_is_an_error() {
         let packet = raw_ipv4_udp(b"");
-        let mut file = pcapng_file(&[
-            pcapng_interface(DataLink::RAW, Vec::new()),
-            pcapng_packet(0, 0, &packet),
-        ]);
+        let mut file =
+            pcapng_file(&[pcapng_interface(DataLink::RAW, Vec::new()), pcapng_packet(0, 0, &packet)]);
         // pcap-file refuses to write a dangling interface id, so patch it in: the packet block
         // is last, its length is in its trailer, and the id follows type and length.
         let trailer = file.len() - 4;
@@ -560,28 +459,19 @@ mod tests {
     }
 
     fn clock(resolution: u8) -> InterfaceClock {
-        InterfaceClock {
-            resolution,
-            offset_secs: 0,
-        }
+        InterfaceClock { resolution, offset_secs: 0 }
     }
 
     #[test]
     fn pcapng_default_resolution_is_microseconds() {
-        assert_eq!(
-            clock(6).time(1_500_000_250),
-            Some(Duration::new(1500, 250_000))
-        );
+        assert_eq!(clock(6).time(1_500_000_250), Some(Duration::new(1500, 250_000)));
     }
 
     #[test]
     fn pcapng_nanosecond_and_binary_resolutions() {
         assert_eq!(clock(9).time(2_000_000_001), Some(Duration::new(2, 1)));
         // 2^-10 s per tick: 1536 ticks are 1.5 s.
-        assert_eq!(
-            clock(0x80 | 10).time(1536),
-            Some(Duration::new(1, 500_000_000))
-        );
+        assert_eq!(clock(0x80 | 10).time(1536), Some(Duration::new(1, 500_000_000)));
         // Finer than nanoseconds: 10^-12 s per tick.
         assert_eq!(clock(12).time(3_000_000_000_500), Some(Duration::new(3, 0)));
     }
@@ -594,10 +484,7 @@ mod tests {
 
     #[test]
     fn pcapng_offset_is_added() {
-        let clock = InterfaceClock {
-            resolution: 6,
-            offset_secs: 100,
-        };
+        let clock = InterfaceClock { resolution: 6, offset_secs: 100 };
         assert_eq!(clock.time(1_000_000), Some(Duration::from_secs(101)));
     }
 }

@@ -38,20 +38,13 @@ const IPV6_ROUTING: u8 = 43;
 const IPV6_FRAGMENT: u8 = 44;
 const IPV6_DESTINATION_OPTIONS: u8 = 60;
 
-pub(super) fn ip_packet(
-    frame: &[u8],
-    offset: usize,
-    version: IpVersion,
-) -> Result<IpPacket, NotDissected> {
+pub(super) fn ip_packet(frame: &[u8], offset: usize, version: IpVersion) -> Result<IpPacket, NotDissected> {
     let first = fixed::<1>(frame, offset, "IP header")?[0];
     let found = first >> 4;
     match (version, found) {
         (IpVersion::V4 | IpVersion::Either, 4) => ipv4(frame, offset),
         (IpVersion::V6 | IpVersion::Either, 6) => ipv6(frame, offset),
-        _ => Err(NotDissected {
-            offset,
-            reason: Reason::UnexpectedIpVersion(found),
-        }),
+        _ => Err(NotDissected { offset, reason: Reason::UnexpectedIpVersion(found) }),
     }
 }
 
@@ -59,23 +52,11 @@ fn ipv4(frame: &[u8], offset: usize) -> Result<IpPacket, NotDissected> {
     let header = fixed::<IPV4_MIN_HEADER>(frame, offset, "IPv4 header")?;
     let header_len = usize::from(header[0] & 0x0f) * 4;
     if header_len < IPV4_MIN_HEADER {
-        return Err(bad_length(
-            offset,
-            "IPv4 header length",
-            header_len,
-            IPV4_MIN_HEADER,
-            IPV4_MAX_HEADER,
-        ));
+        return Err(bad_length(offset, "IPv4 header length", header_len, IPV4_MIN_HEADER, IPV4_MAX_HEADER));
     }
     let total_len = usize::from(be16([header[2], header[3]]));
     if total_len < header_len {
-        return Err(bad_length(
-            offset,
-            "IPv4 total length",
-            total_len,
-            header_len,
-            usize::from(u16::MAX),
-        ));
+        return Err(bad_length(offset, "IPv4 total length", total_len, header_len, usize::from(u16::MAX)));
     }
     span(frame, offset, header_len, "IPv4 options")?;
     let packet = span(frame, offset, total_len, "IPv4 packet")?;
@@ -89,8 +70,7 @@ fn ipv4(frame: &[u8], offset: usize) -> Result<IpPacket, NotDissected> {
         more_fragments,
     });
 
-    let address =
-        |at: usize| Ipv4Addr::new(header[at], header[at + 1], header[at + 2], header[at + 3]);
+    let address = |at: usize| Ipv4Addr::new(header[at], header[at + 1], header[at + 2], header[at + 3]);
     Ok(IpPacket {
         payload: offset + header_len..packet.end,
         packet,
@@ -116,12 +96,7 @@ fn ipv6(frame: &[u8], offset: usize) -> Result<IpPacket, NotDissected> {
             IPV6_HOP_BY_HOP | IPV6_ROUTING | IPV6_DESTINATION_OPTIONS => {
                 let extension = fixed::<2>(within_packet, cursor, "IPv6 extension header")?;
                 let extension_len = (usize::from(extension[1]) + 1) * 8;
-                span(
-                    within_packet,
-                    cursor,
-                    extension_len,
-                    "IPv6 extension header",
-                )?;
+                span(within_packet, cursor, extension_len, "IPv6 extension header")?;
                 next_header = extension[0];
                 cursor += extension_len;
             }
@@ -157,20 +132,6 @@ fn ipv6(frame: &[u8], offset: usize) -> Result<IpPacket, NotDissected> {
     })
 }
 
-fn bad_length(
-    offset: usize,
-    field: &'static str,
-    value: usize,
-    min: usize,
-    max: usize,
-) -> NotDissected {
-    NotDissected {
-        offset,
-        reason: Reason::BadLength {
-            field,
-            value,
-            min,
-            max,
-        },
-    }
+fn bad_length(offset: usize, field: &'static str, value: usize, min: usize, max: usize) -> NotDissected {
+    NotDissected { offset, reason: Reason::BadLength { field, value, min, max } }
 }

@@ -28,32 +28,17 @@ const ETHERTYPE_VLAN_TAGS: [u16; 3] = [0x8100, 0x88a8, 0x9100];
 const AF_INET: u32 = 2;
 const AF_INET6: [u32; 4] = [10, 24, 28, 30];
 
-pub(super) fn network_layer(
-    link_type: LinkType,
-    frame: &[u8],
-) -> Result<NetworkLayer, NotDissected> {
+pub(super) fn network_layer(link_type: LinkType, frame: &[u8]) -> Result<NetworkLayer, NotDissected> {
     match link_type {
         LinkType::ETHERNET => ethernet(frame),
         LinkType::LINUX_SLL => linux_sll(frame),
         LinkType::LINUX_SLL2 => linux_sll2(frame),
         LinkType::NULL => loopback(frame, LoopbackByteOrder::Host),
         LinkType::LOOP => loopback(frame, LoopbackByteOrder::Big),
-        LinkType::RAW => Ok(NetworkLayer {
-            offset: 0,
-            version: IpVersion::Either,
-        }),
-        LinkType::IPV4 => Ok(NetworkLayer {
-            offset: 0,
-            version: IpVersion::V4,
-        }),
-        LinkType::IPV6 => Ok(NetworkLayer {
-            offset: 0,
-            version: IpVersion::V6,
-        }),
-        other => Err(NotDissected {
-            offset: 0,
-            reason: Reason::UnsupportedLinkType(other),
-        }),
+        LinkType::RAW => Ok(NetworkLayer { offset: 0, version: IpVersion::Either }),
+        LinkType::IPV4 => Ok(NetworkLayer { offset: 0, version: IpVersion::V4 }),
+        LinkType::IPV6 => Ok(NetworkLayer { offset: 0, version: IpVersion::V6 }),
+        other => Err(NotDissected { offset: 0, reason: Reason::UnsupportedLinkType(other) }),
     }
 }
 
@@ -86,10 +71,8 @@ fn ethertype_chain(frame: &[u8], mut type_offset: usize) -> Result<NetworkLayer,
             type_offset += 4;
             continue;
         }
-        return ip_by_ethertype(ethertype, type_offset + 2).map_err(|reason| NotDissected {
-            offset: type_offset,
-            reason,
-        });
+        return ip_by_ethertype(ethertype, type_offset + 2)
+            .map_err(|reason| NotDissected { offset: type_offset, reason });
     }
 }
 
@@ -99,10 +82,7 @@ fn ip_by_ethertype(ethertype: u16, payload_offset: usize) -> Result<NetworkLayer
         ETHERTYPE_IPV6 => IpVersion::V6,
         other => return Err(Reason::NotIp { ethertype: other }),
     };
-    Ok(NetworkLayer {
-        offset: payload_offset,
-        version,
-    })
+    Ok(NetworkLayer { offset: payload_offset, version })
 }
 
 enum LoopbackByteOrder {
@@ -125,10 +105,7 @@ fn loopback(frame: &[u8], byte_order: LoopbackByteOrder) -> Result<NetworkLayer,
         AF_INET => IpVersion::V4,
         family if AF_INET6.contains(&family) => IpVersion::V6,
         other => {
-            return Err(NotDissected {
-                offset: 0,
-                reason: Reason::UnsupportedAddressFamily(other),
-            });
+            return Err(NotDissected { offset: 0, reason: Reason::UnsupportedAddressFamily(other) });
         }
     };
     Ok(NetworkLayer { offset: 4, version })
@@ -154,10 +131,7 @@ mod tests {
         let frame = ethernet_header(&[ETHERTYPE_IPV4]);
         assert_eq!(
             network_layer(LinkType::ETHERNET, &frame),
-            Ok(NetworkLayer {
-                offset: 14,
-                version: IpVersion::V4
-            })
+            Ok(NetworkLayer { offset: 14, version: IpVersion::V4 })
         );
     }
 
@@ -166,10 +140,7 @@ mod tests {
         let frame = ethernet_header(&[0x88a8, 0x8100, ETHERTYPE_IPV6]);
         assert_eq!(
             network_layer(LinkType::ETHERNET, &frame),
-            Ok(NetworkLayer {
-                offset: 22,
-                version: IpVersion::V6
-            })
+            Ok(NetworkLayer { offset: 22, version: IpVersion::V6 })
         );
     }
 
@@ -178,10 +149,7 @@ mod tests {
         let frame = ethernet_header(&[0x8100, 0x0806]);
         assert_eq!(
             network_layer(LinkType::ETHERNET, &frame),
-            Err(NotDissected {
-                offset: 16,
-                reason: Reason::NotIp { ethertype: 0x0806 }
-            })
+            Err(NotDissected { offset: 16, reason: Reason::NotIp { ethertype: 0x0806 } })
         );
     }
 
@@ -193,11 +161,7 @@ mod tests {
             network_layer(LinkType::ETHERNET, &frame),
             Err(NotDissected {
                 offset: 12,
-                reason: Reason::Truncated {
-                    header: "VLAN tag",
-                    needed: 4,
-                    available: 3
-                }
+                reason: Reason::Truncated { header: "VLAN tag", needed: 4, available: 3 }
             })
         );
     }
@@ -208,10 +172,7 @@ mod tests {
         frame.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
         assert_eq!(
             network_layer(LinkType::LINUX_SLL, &frame),
-            Ok(NetworkLayer {
-                offset: 16,
-                version: IpVersion::V4
-            })
+            Ok(NetworkLayer { offset: 16, version: IpVersion::V4 })
         );
         assert!(network_layer(LinkType::LINUX_SLL, &frame[..15]).is_err());
     }
@@ -222,20 +183,13 @@ mod tests {
         frame.resize(20, 0);
         assert_eq!(
             network_layer(LinkType::LINUX_SLL2, &frame),
-            Ok(NetworkLayer {
-                offset: 20,
-                version: IpVersion::V6
-            })
+            Ok(NetworkLayer { offset: 20, version: IpVersion::V6 })
         );
         assert_eq!(
             network_layer(LinkType::LINUX_SLL2, &frame[..19]),
             Err(NotDissected {
                 offset: 0,
-                reason: Reason::Truncated {
-                    header: "Linux cooked (SLL2) header",
-                    needed: 20,
-                    available: 19
-                }
+                reason: Reason::Truncated { header: "Linux cooked (SLL2) header", needed: 20, available: 19 }
             })
         );
     }
@@ -245,18 +199,12 @@ mod tests {
         for header in [[2, 0, 0, 0], [0, 0, 0, 2]] {
             assert_eq!(
                 network_layer(LinkType::NULL, &header),
-                Ok(NetworkLayer {
-                    offset: 4,
-                    version: IpVersion::V4
-                })
+                Ok(NetworkLayer { offset: 4, version: IpVersion::V4 })
             );
         }
         assert_eq!(
             network_layer(LinkType::NULL, &[30, 0, 0, 0]),
-            Ok(NetworkLayer {
-                offset: 4,
-                version: IpVersion::V6
-            })
+            Ok(NetworkLayer { offset: 4, version: IpVersion::V6 })
         );
     }
 
@@ -264,17 +212,11 @@ mod tests {
     fn loop_is_big_endian_only() {
         assert_eq!(
             network_layer(LinkType::LOOP, &[0, 0, 0, 24]),
-            Ok(NetworkLayer {
-                offset: 4,
-                version: IpVersion::V6
-            })
+            Ok(NetworkLayer { offset: 4, version: IpVersion::V6 })
         );
         assert_eq!(
             network_layer(LinkType::LOOP, &[2, 0, 0, 0]),
-            Err(NotDissected {
-                offset: 0,
-                reason: Reason::UnsupportedAddressFamily(0x0200_0000)
-            })
+            Err(NotDissected { offset: 0, reason: Reason::UnsupportedAddressFamily(0x0200_0000) })
         );
     }
 
@@ -282,10 +224,7 @@ mod tests {
     fn unknown_link_type_is_reported() {
         assert_eq!(
             network_layer(LinkType(147), &[0; 64]),
-            Err(NotDissected {
-                offset: 0,
-                reason: Reason::UnsupportedLinkType(LinkType(147))
-            })
+            Err(NotDissected { offset: 0, reason: Reason::UnsupportedLinkType(LinkType(147)) })
         );
     }
 }

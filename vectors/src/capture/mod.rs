@@ -50,19 +50,8 @@ impl Frame {
         original_len: u32,
         data: Vec<u8>,
     ) -> Frame {
-        let Dissection {
-            ip_packet,
-            dissected,
-        } = dissect(link_type, &data);
-        Frame {
-            number,
-            timestamp,
-            link_type,
-            original_len,
-            data,
-            ip_packet,
-            dissected,
-        }
+        let Dissection { ip_packet, dissected } = dissect(link_type, &data);
+        Frame { number, timestamp, link_type, original_len, data, ip_packet, dissected }
     }
 
     /// The bytes of a range from this frame's dissection; empty if the range is not inside

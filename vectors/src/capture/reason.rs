@@ -23,18 +23,9 @@ pub enum Reason {
     /// The IP version nibble is not the one the link layer announced (or neither 4 nor 6).
     UnexpectedIpVersion(u8),
     /// Fewer bytes are left in the frame (or in the enclosing IP packet) than the header needs.
-    Truncated {
-        header: &'static str,
-        needed: usize,
-        available: usize,
-    },
+    Truncated { header: &'static str, needed: usize, available: usize },
     /// A length field has a value outside what its header allows.
-    BadLength {
-        field: &'static str,
-        value: usize,
-        min: usize,
-        max: usize,
-    },
+    BadLength { field: &'static str, value: usize, min: usize, max: usize },
     /// IP carries a protocol that is neither UDP nor ESP (ICMP, TCP, AH, no next header...).
     OtherIpProtocol(u8),
 }
@@ -51,28 +42,13 @@ impl fmt::Display for Reason {
             Reason::UnsupportedLinkType(link_type) => write!(f, "unsupported {link_type}"),
             Reason::NotIp { ethertype } => write!(f, "not IP (ethertype 0x{ethertype:04x})"),
             Reason::UnsupportedAddressFamily(family) => {
-                write!(
-                    f,
-                    "loopback address family {family} is neither IPv4 nor IPv6"
-                )
+                write!(f, "loopback address family {family} is neither IPv4 nor IPv6")
             }
             Reason::UnexpectedIpVersion(version) => write!(f, "unexpected IP version {version}"),
-            Reason::Truncated {
-                header,
-                needed,
-                available,
-            } => {
-                write!(
-                    f,
-                    "truncated {header}: {needed} bytes needed, {available} left"
-                )
+            Reason::Truncated { header, needed, available } => {
+                write!(f, "truncated {header}: {needed} bytes needed, {available} left")
             }
-            Reason::BadLength {
-                field,
-                value,
-                min,
-                max,
-            } => {
+            Reason::BadLength { field, value, min, max } => {
                 write!(f, "{field} is {value}, must be within {min}..={max}")
             }
             Reason::OtherIpProtocol(protocol) => {

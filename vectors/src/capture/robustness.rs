@@ -28,21 +28,14 @@ fn plausible_frames() -> impl Strategy<Value = (LinkType, Vec<u8>)> {
             Just((LinkType::ETHERNET, ethernet(0x86dd, &ipv6))),
             Just((LinkType::RAW, ipv4.clone())),
             Just((LinkType::IPV6, ipv6)),
-            Just((
-                LinkType::LINUX_SLL2,
-                [&[0x08, 0x00][..], &[0; 18], &ipv4].concat()
-            )),
+            Just((LinkType::LINUX_SLL2, [&[0x08, 0x00][..], &[0; 18], &ipv4].concat())),
         ]
     })
 }
 
 /// A frame with some bytes overwritten and possibly cut short.
 fn damaged_frames() -> impl Strategy<Value = (LinkType, Vec<u8>)> {
-    (
-        plausible_frames(),
-        proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4),
-        any::<usize>(),
-    )
+    (plausible_frames(), proptest::collection::vec((any::<usize>(), any::<u8>()), 0..4), any::<usize>())
         .prop_map(|((link_type, mut frame), edits, cut)| {
             if !frame.is_empty() {
                 for (position, value) in edits {
@@ -62,10 +55,7 @@ fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
 fn assert_ranges_inside(dissection: &Dissection, frame_len: usize) -> Result<(), TestCaseError> {
     let whole = 0..frame_len;
     if let Some(ip) = &dissection.ip_packet {
-        prop_assert!(
-            contains(&whole, ip),
-            "IP packet {ip:?} outside frame of {frame_len}"
-        );
+        prop_assert!(contains(&whole, ip), "IP packet {ip:?} outside frame of {frame_len}");
     }
     let inner = match &dissection.dissected {
         Dissected::Udp(udp) => Some(&udp.payload),
@@ -73,25 +63,16 @@ fn assert_ranges_inside(dissection: &Dissection, frame_len: usize) -> Result<(),
         Dissected::IpFragment(fragment) => Some(&fragment.data),
         Dissected::Other(stop) => {
             prop_assert!(stop.offset <= frame_len, "{stop} in frame of {frame_len}");
-            if let Reason::Truncated {
-                needed, available, ..
-            } = stop.reason
-            {
+            if let Reason::Truncated { needed, available, .. } = stop.reason {
                 prop_assert!(available < needed, "{stop}");
-                prop_assert!(
-                    stop.offset + available <= frame_len,
-                    "{stop} in frame of {frame_len}"
-                );
+                prop_assert!(stop.offset + available <= frame_len, "{stop} in frame of {frame_len}");
             }
             None
         }
     };
     if let Some(inner) = inner {
         let ip = dissection.ip_packet.as_ref();
-        prop_assert!(
-            ip.is_some_and(|ip| contains(ip, inner)),
-            "payload {inner:?} outside IP packet {ip:?}"
-        );
+        prop_assert!(ip.is_some_and(|ip| contains(ip, inner)), "payload {inner:?} outside IP packet {ip:?}");
     }
     Ok(())
 }

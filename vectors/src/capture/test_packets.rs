@@ -22,13 +22,7 @@ pub(crate) struct Ipv4 {
 impl Ipv4 {
     pub fn new(protocol: u8, payload: Vec<u8>) -> Self {
         // Don't Fragment set, as the peers in the real captures send it.
-        Ipv4 {
-            protocol,
-            options: Vec::new(),
-            identification: 0x1234,
-            flags_and_offset: 0x4000,
-            payload,
-        }
+        Ipv4 { protocol, options: Vec::new(), identification: 0x1234, flags_and_offset: 0x4000, payload }
     }
 
     pub fn bytes(&self) -> Vec<u8> {

@@ -18,12 +18,7 @@ pub(super) fn udp(within_packet: &[u8], ip: &IpPacket) -> Result<UdpDatagram, No
     if !(UDP_HEADER..=room).contains(&udp_len) {
         return Err(NotDissected {
             offset,
-            reason: Reason::BadLength {
-                field: "UDP length",
-                value: udp_len,
-                min: UDP_HEADER,
-                max: room,
-            },
+            reason: Reason::BadLength { field: "UDP length", value: udp_len, min: UDP_HEADER, max: room },
         });
     }
     Ok(UdpDatagram {
@@ -35,9 +30,5 @@ pub(super) fn udp(within_packet: &[u8], ip: &IpPacket) -> Result<UdpDatagram, No
 
 /// ESP needs no parsing here: SPI, sequence number and the rest are the consumer's business.
 pub(super) fn esp(ip: &IpPacket) -> EspPacket {
-    EspPacket {
-        src: ip.src,
-        dst: ip.dst,
-        payload: ip.payload.clone(),
-    }
+    EspPacket { src: ip.src, dst: ip.dst, payload: ip.payload.clone() }
 }

@@ -189,10 +189,7 @@ impl std::error::Error for MissingInput {}
 impl IkeSa {
     /// The inputs of Phase 1 key derivation, or the first one missing.
     pub fn key_inputs(&self) -> Result<KeyInputs<'_>, MissingInput> {
-        fn required<'a, T>(
-            value: &'a Option<T>,
-            field: &'static str,
-        ) -> Result<&'a T, MissingInput> {
+        fn required<'a, T>(value: &'a Option<T>, field: &'static str) -> Result<&'a T, MissingInput> {
             value.as_ref().ok_or(MissingInput { field })
         }
         Ok(KeyInputs {

@@ -98,8 +98,6 @@ pub struct ObservedEsp {
 impl IpsecSa {
     /// The SPI as a number, when it has the 4 bytes ESP SPIs have.
     pub fn spi_u32(&self) -> Option<u32> {
-        <[u8; 4]>::try_from(self.spi.as_slice())
-            .ok()
-            .map(u32::from_be_bytes)
+        <[u8; 4]>::try_from(self.spi.as_slice()).ok().map(u32::from_be_bytes)
     }
 }

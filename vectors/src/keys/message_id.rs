@@ -43,8 +43,7 @@ impl<'de> Deserialize<'de> for MessageId {
             }
 
             fn visit_str<E: de::Error>(self, text: &str) -> Result<MessageId, E> {
-                text.parse()
-                    .map_err(|error| E::custom(format!("message ID {text:?}: {error}")))
+                text.parse().map_err(|error| E::custom(format!("message ID {text:?}: {error}")))
             }
         }
 
@@ -61,10 +60,7 @@ mod tests {
         assert_eq!("0x7902290f".parse(), Ok(MessageId(0x7902_290f)));
         assert_eq!("f2d92342".parse(), Ok(MessageId(0xf2d9_2342)));
         assert_eq!(MessageId(0x2a).to_string(), "0x0000002a");
-        assert_eq!(
-            serde_json::to_string(&MessageId(0)).unwrap(),
-            "\"0x00000000\""
-        );
+        assert_eq!(serde_json::to_string(&MessageId(0)).unwrap(), "\"0x00000000\"");
     }
 
     #[test]

@@ -17,9 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use ike_sa::{
-    Algorithms, IkeMessage, IkeSa, KeyInputs, MissingInput, Phase1Exchange, SaTransform,
-};
+pub use ike_sa::{Algorithms, IkeMessage, IkeSa, KeyInputs, MissingInput, Phase1Exchange, SaTransform};
 pub use ipsec_sa::{IpsecSa, ObservedEsp, QmLifeDurations};
 pub use message_id::MessageId;
 pub use report::{ManualDecryption, ManuallyDecryptedMessage, SeenSpi, TsharkCheck, TsharkRun};
@@ -85,27 +83,18 @@ pub struct Peers {
 
 impl KeyFile {
     pub fn from_json(text: &str) -> Result<KeyFile, KeysError> {
-        serde_json::from_str(text).map_err(|error| KeysError {
-            path: None,
-            kind: KeysErrorKind::Json(error),
-        })
+        serde_json::from_str(text).map_err(|error| KeysError { path: None, kind: KeysErrorKind::Json(error) })
     }
 
     pub fn read(path: &Path) -> Result<KeyFile, KeysError> {
-        let with_path = |kind| KeysError {
-            path: Some(path.to_path_buf()),
-            kind,
-        };
-        let text =
-            std::fs::read_to_string(path).map_err(|error| with_path(KeysErrorKind::Io(error)))?;
+        let with_path = |kind| KeysError { path: Some(path.to_path_buf()), kind };
+        let text = std::fs::read_to_string(path).map_err(|error| with_path(KeysErrorKind::Io(error)))?;
         serde_json::from_str(&text).map_err(|error| with_path(KeysErrorKind::Json(error)))
     }
 
     /// The ISAKMP SA with this initiator cookie.
     pub fn ike_sa(&self, initiator_cookie: &[u8]) -> Option<&IkeSa> {
-        self.ike_sas
-            .iter()
-            .find(|sa| sa.initiator_cookie.as_slice() == initiator_cookie)
+        self.ike_sas.iter().find(|sa| sa.initiator_cookie.as_slice() == initiator_cookie)
     }
 
     /// The ISAKMP SA an IPsec SA was negotiated under: the one its cookie names, or the

@@ -85,6 +85,29 @@ fn two_parties_agree_in_every_group() {
 }
 
 #[test]
+fn exponentiation_agrees_with_num_bigint_in_every_group() {
+    // Our Montgomery ladder against num-bigint's modpow, for g^x and y^x.
+    let provider = provider();
+    let mut rng = rng(3526);
+    for (id, n, _, _) in GROUPS {
+        let group = provider.modp_group(id).expect("implemented");
+        let p = BigUint::from_bytes_be(group.prime());
+        let mut exponent = vec![0u8; group.private_exponent_bits().div_ceil(8) as usize];
+        rand_chacha::rand_core::RngCore::fill_bytes(&mut rng, &mut exponent);
+        let x = BigUint::from_bytes_be(&exponent);
+        let pair = group.key_pair_from_private_exponent(Secret::from_slice(&exponent));
+        let expected_public = BigUint::from(2u32).modpow(&x, &p);
+        assert_eq!(BigUint::from_bytes_be(pair.public_value()), expected_public, "group {}", id.0);
+
+        let peer = group.generate_key_pair(&mut rng);
+        let y = BigUint::from_bytes_be(peer.public_value());
+        let secret = pair.shared_secret(peer.public_value()).expect("valid peer value");
+        assert_eq!(secret.len(), n as usize / 8);
+        assert_eq!(BigUint::from_bytes_be(secret.as_bytes()), y.modpow(&x, &p), "group {}", id.0);
+    }
+}
+
+#[test]
 fn known_answers_and_padding() {
     let group = ModpGroup::new(DhGroupId::MODP_1024).expect("group 2");
     // x = 256: g^x = 2^256 < p, so the public value is one bit, left-padded.

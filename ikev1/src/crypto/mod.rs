@@ -1,6 +1,7 @@
 //! Cryptography for IKEv1 and ESP behind small object-safe traits
 //! ([`CryptoProvider`] and the keyed objects it makes), with one real provider on
-//! RustCrypto and num-bigint and, under `cfg(fuzzing)` only, a null provider.
+//! RustCrypto (and num-bigint for MODP set-up) and, under `cfg(fuzzing)` only, a
+//! null provider.
 //!
 //! Nothing here reads a clock or the OS: randomness comes in as a
 //! `rand_core::RngCore` from the caller. Key material is a [`Secret`], wiped on drop;

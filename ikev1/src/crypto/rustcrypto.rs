@@ -1,4 +1,5 @@
-//! The real provider: RustCrypto primitives and num-bigint MODP groups.
+//! The real provider: RustCrypto primitives, and MODP groups on our own Montgomery
+//! exponentiation (num-bigint for the public set-up and range checks).
 
 use super::{
     CryptoError, CryptoProvider, DhGroup, DhGroupId, EncryptionAlgorithm, EspSuite, EspTransform,

@@ -1,6 +1,6 @@
 //! The real MODP groups: key generation, peer value validation, shared secret.
 
-use super::{default_private_exponent_bits, primes};
+use super::{default_private_exponent_bits, montgomery::MontgomeryModulus, primes};
 use crate::crypto::{CryptoError, DhGroup, DhGroupId, DhKeyPair, Secret};
 use core::fmt;
 use num_bigint::BigUint;
@@ -10,11 +10,13 @@ use std::sync::Arc;
 /// The generator of every MODP group here (RFC 2409 6.1, 6.2; RFC 3526 2-7).
 const GENERATOR: u32 = 2;
 
-/// A group's prime, parsed once and shared by its key pairs.
+/// A group's prime, prepared once and shared by its key pairs.
 struct Modulus {
     id: DhGroupId,
     prime: &'static [u8],
-    p: BigUint,
+    /// For exponentiation with secret exponents.
+    montgomery: MontgomeryModulus,
+    /// For range checks of public values.
     p_minus_1: BigUint,
 }
 
@@ -31,9 +33,8 @@ impl Modulus {
             DhGroupId::MODP_8192 => &primes::MODP_8192,
             _ => return Err(CryptoError::UnsupportedGroup(id)),
         };
-        let p = BigUint::from_bytes_be(prime);
-        let p_minus_1 = &p - 1u32;
-        Ok(Self { id, prime, p, p_minus_1 })
+        let p_minus_1 = BigUint::from_bytes_be(prime) - 1u32;
+        Ok(Self { id, prime, montgomery: MontgomeryModulus::new(prime), p_minus_1 })
     }
 
     fn len(&self) -> usize {
@@ -44,19 +45,23 @@ impl Modulus {
         8 * self.prime.len() as u32
     }
 
-    /// base^exponent mod p, big-endian, left-padded to the modulus length (RFC 2409 5).
-    fn power(&self, base: &BigUint, exponent: &Secret) -> Secret {
-        let exponent = BigUint::from_bytes_be(exponent.as_bytes());
-        let result = base.modpow(&exponent, &self.p).to_bytes_be();
-        let mut padded = vec![0; self.len() - result.len()];
-        padded.extend_from_slice(&result);
-        Secret::new(padded)
+    /// base^exponent mod p, big-endian, left-padded to the modulus length (RFC 2409
+    /// 5); `base` is a validated group element of the modulus length.
+    fn power(&self, base: &[u8], exponent: &Secret) -> Secret {
+        self.montgomery.pow(base, exponent.as_bytes())
+    }
+
+    /// The generator as a group element of the modulus length.
+    fn generator(&self) -> Vec<u8> {
+        let mut generator = vec![0; self.len()];
+        generator[self.len() - 4..].copy_from_slice(&GENERATOR.to_be_bytes());
+        generator
     }
 
     /// The peer's KE data as a group element: exactly the modulus length (RFC 2409 5)
     /// and 1 < y < p-1, so that 0, 1 and p-1, whose powers are predictable, are refused
     /// (CVE-2015-3240).
-    fn validate_peer_value(&self, value: &[u8]) -> Result<BigUint, CryptoError> {
+    fn validate_peer_value(&self, value: &[u8]) -> Result<(), CryptoError> {
         if value.len() != self.len() {
             return Err(CryptoError::InvalidPublicValueLength { expected: self.len(), actual: value.len() });
         }
@@ -64,7 +69,7 @@ impl Modulus {
         if y <= BigUint::from(1u32) || y >= self.p_minus_1 {
             return Err(CryptoError::PublicValueOutOfRange);
         }
-        Ok(y)
+        Ok(())
     }
 }
 
@@ -110,7 +115,7 @@ impl ModpGroup {
     /// The key pair of a given private exponent (big-endian), for known answers.
     pub fn key_pair_from_private_exponent(&self, private_exponent: Secret) -> ModpKeyPair {
         let public_value =
-            self.modulus.power(&BigUint::from(GENERATOR), &private_exponent).as_bytes().to_vec();
+            self.modulus.power(&self.modulus.generator(), &private_exponent).as_bytes().to_vec();
         ModpKeyPair { modulus: Arc::clone(&self.modulus), private_exponent, public_value }
     }
 
@@ -169,8 +174,8 @@ impl DhKeyPair for ModpKeyPair {
     }
 
     fn shared_secret(&self, peer_public_value: &[u8]) -> Result<Secret, CryptoError> {
-        let y = self.modulus.validate_peer_value(peer_public_value)?;
-        Ok(self.modulus.power(&y, &self.private_exponent))
+        self.modulus.validate_peer_value(peer_public_value)?;
+        Ok(self.modulus.power(peer_public_value, &self.private_exponent))
     }
 }
 

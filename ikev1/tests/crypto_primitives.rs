@@ -256,6 +256,8 @@ fn esp_aes_gcm_known_answers() {
         let mut tampered = packet.clone();
         tampered[75] ^= 0x80;
         assert_eq!(esp.open(&mut tampered, esn_high), Err(CryptoError::IntegrityCheckFailed));
+        tampered[75] ^= 0x80;
+        assert_eq!(tampered, packet, "a refused packet is left as it came");
         esp.open(&mut packet, esn_high).expect("tag verifies");
         assert_eq!(&packet[16..60], plaintext);
     }

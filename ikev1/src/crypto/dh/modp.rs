@@ -52,7 +52,7 @@ impl Modulus {
     }
 
     /// The generator as a group element of the modulus length.
-    fn generator(&self) -> Vec<u8> {
+    fn generator_element(&self) -> Vec<u8> {
         let mut generator = vec![0; self.len()];
         generator[self.len() - 4..].copy_from_slice(&GENERATOR.to_be_bytes());
         generator
@@ -115,7 +115,7 @@ impl ModpGroup {
     /// The key pair of a given private exponent (big-endian), for known answers.
     pub fn key_pair_from_private_exponent(&self, private_exponent: Secret) -> ModpKeyPair {
         let public_value =
-            self.modulus.power(&self.modulus.generator(), &private_exponent).as_bytes().to_vec();
+            self.modulus.power(&self.modulus.generator_element(), &private_exponent).as_bytes().to_vec();
         ModpKeyPair { modulus: Arc::clone(&self.modulus), private_exponent, public_value }
     }
 

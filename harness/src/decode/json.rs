@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use isakmp::{Body, Message, PayloadsExt, hex};
+use isakmp::numbers::PayloadType;
+use isakmp::{Body, Message, Payload, PayloadBody, PayloadsExt, hex};
 use serde_json::{Map, Value, json};
 
 use super::algorithms::{esp_encryption_name, esp_integrity_name};
@@ -67,12 +68,34 @@ fn header_fields(message: &Message) -> Map<String, Value> {
     fields
 }
 
-/// `payloads` (short names) and `payload_types` (numbers).
-fn payload_fields(payloads: &[isakmp::Payload]) -> Map<String, Value> {
+/// `payloads` (short names) and `payload_types` (numbers), and what Notify and
+/// Delete payloads say: `notify_types`, `delete_spis` (when there are any).
+fn payload_fields(payloads: &[Payload]) -> Map<String, Value> {
     let types = payloads.types();
     let mut fields = Map::new();
     fields.insert("payloads".into(), json!(types.iter().map(|t| t.short_label()).collect::<Vec<_>>()));
     fields.insert("payload_types".into(), json!(types.iter().map(|t| t.0).collect::<Vec<_>>()));
+    let notify_types: Vec<u16> = payloads
+        .of_type(PayloadType::NOTIFICATION)
+        .filter_map(|body| match body {
+            PayloadBody::Notification(notification) => Some(notification.notify_type.0),
+            _ => None,
+        })
+        .collect();
+    if !notify_types.is_empty() {
+        fields.insert("notify_types".into(), json!(notify_types));
+    }
+    let delete_spis: Vec<String> = payloads
+        .of_type(PayloadType::DELETE)
+        .filter_map(|body| match body {
+            PayloadBody::Delete(delete) => Some(delete.spis.iter().map(hex::encode).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if !delete_spis.is_empty() {
+        fields.insert("delete_spis".into(), json!(delete_spis));
+    }
     fields
 }
 

@@ -34,7 +34,8 @@
 //! - `initiator_cookie`, `responder_cookie`, `exchange`, `exchange_type`,
 //!   `version`, `flags`, `flags_byte`, `message_id`, `first_payload`, `encrypted`
 //! - `payloads` (short names) and `payload_types` (numbers): the plaintext
-//!   payloads, or with `--keys` the decrypted ones
+//!   payloads, or with `--keys` the decrypted ones; `notify_types` (numbers)
+//!   and `delete_spis` (hex) when Notify or Delete payloads are among them
 //! - a malformed message has `error` and `offset` instead of the header fields
 //! - with `--keys`: `decrypted` (bool); `from`: `initiator` | `responder`
 //!   (Phase 1 role of the sender); `decrypted_with`: the key set; `iv`: hex;

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use isakmp::hex;
 use isakmp::pretty::{Node, message_tree, payloads_tree};
+use vectors::keys::Phase1Exchange;
 
 use super::algorithms::{cipher_name, esp_encryption_name, esp_integrity_name, hash_name};
 use super::authentication::HashOutcome;
@@ -13,7 +14,7 @@ use super::capture::Found;
 use super::esp::EspOutcome;
 use super::ipsec_keys::{IpsecSaKeys, KeymatSource};
 use super::keyed::{EspPacketReport, IkeSaReport, KeyedReport, MessageReport};
-use super::keys::{KeyCheck, Phase1};
+use super::keys::{KeyCheck, KeyOwner, Phase1};
 
 pub fn write(found: &Found, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", heading(found))?;
@@ -43,17 +44,23 @@ pub fn write_keyed(report: &KeyedReport, out: &mut dyn Write) -> io::Result<()> 
 }
 
 fn ike_sa_tree(sa: &IkeSaReport) -> Node {
+    let exchange = match sa.exchange {
+        Phase1Exchange::Main => "Main Mode",
+        Phase1Exchange::Aggressive => "Aggressive Mode",
+    };
     let mut root = Node::new(format!(
-        "ISAKMP SA {}/{} ({:?} mode)",
+        "ISAKMP SA {}/{} ({exchange})",
         hex::encode(&sa.initiator_cookie),
         hex::encode(&sa.responder_cookie),
-        sa.exchange
     ));
     match &sa.phase1 {
         Ok(phase1) => phase1_nodes(phase1, &mut root),
-        Err(error) => root.push(Node::new(format!(
-            "No keys derived: {error}. Encrypted messages of this SA cannot be read; plaintext ones are shown as they are."
-        ))),
+        Err(error) => {
+            root.push(Node::new(format!("No keys derived: {error}.")));
+            root.push(Node::new(
+                "Its encrypted messages cannot be read; plaintext ones are shown as they are.",
+            ));
+        }
     }
     root.children.extend(sa.ipsec_sas.iter().map(ipsec_sa_node));
     root.children.extend(
@@ -64,14 +71,21 @@ fn ike_sa_tree(sa: &IkeSaReport) -> Node {
 
 fn phase1_nodes(phase1: &Phase1, root: &mut Node) {
     let suite = phase1.suite;
+    root.push(Node::new(
+        "Derived from the key file's PSK, cookies, g^xy, Ni_b, Nr_b (RFC 2409 5, Appendix B)",
+    ));
     root.push(Node::new(format!(
-        "Derived from the key file's PSK, cookies, g^xy, Ni_b and Nr_b (RFC 2409 5, Appendix B): {}, hash {}, PRF HMAC-{}",
+        "Cipher {}, hash {}, PRF HMAC-{}",
         cipher_name(suite.cipher),
         hash_name(suite.hash),
         hash_name(suite.prf)
     )));
     for key_set in &phase1.key_sets {
-        let mut node = Node::new(format!("Keys of the {} PSK", key_set.owner.label()));
+        let psk = match key_set.owner {
+            KeyOwner::Shared => "the shared PSK".to_owned(),
+            KeyOwner::Side(_) => format!("the {}'s PSK", key_set.owner.label()),
+        };
+        let mut node = Node::new(format!("Keys derived with {psk}"));
         node.children.extend(key_set.checks.iter().map(check_node));
         root.push(node);
     }

@@ -15,7 +15,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print every ISAKMP message in a capture (pcap or pcapng).
+    /// Print every ISAKMP message in a capture (pcap or pcapng); with --keys, decrypt ISAKMP and ESP.
     Decode(decode::DecodeArgs),
 }
 

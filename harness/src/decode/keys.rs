@@ -120,15 +120,68 @@ impl fmt::Display for NoPhase1Keys {
     }
 }
 
-/// The values RFC 2409 derives in Phase 1, by key file field and RFC name.
-const DERIVED_FIELDS: [(&str, &str); 6] = [
-    ("skeyid", "SKEYID"),
-    ("skeyid_d", "SKEYID_d"),
-    ("skeyid_a", "SKEYID_a"),
-    ("skeyid_e", "SKEYID_e"),
-    ("enc_key", "Ka"),
-    ("iv0", "IV0"),
-];
+/// The values RFC 2409 derives in Phase 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Derived {
+    Skeyid,
+    SkeyidD,
+    SkeyidA,
+    SkeyidE,
+    Ka,
+    Iv0,
+}
+
+impl Derived {
+    const ALL: [Self; 6] = [Self::Skeyid, Self::SkeyidD, Self::SkeyidA, Self::SkeyidE, Self::Ka, Self::Iv0];
+
+    /// The key file's field, also the `keys_match` name.
+    fn field(self) -> &'static str {
+        match self {
+            Self::Skeyid => "skeyid",
+            Self::SkeyidD => "skeyid_d",
+            Self::SkeyidA => "skeyid_a",
+            Self::SkeyidE => "skeyid_e",
+            Self::Ka => "enc_key",
+            Self::Iv0 => "iv0",
+        }
+    }
+
+    /// The RFC's name.
+    fn label(self) -> &'static str {
+        match self {
+            Self::Skeyid => "SKEYID",
+            Self::SkeyidD => "SKEYID_d",
+            Self::SkeyidA => "SKEYID_a",
+            Self::SkeyidE => "SKEYID_e",
+            Self::Ka => "Ka",
+            Self::Iv0 => "IV0",
+        }
+    }
+
+    fn of(self, key_set: &KeySet) -> Secret {
+        let keys = &key_set.keys;
+        match self {
+            Self::Skeyid => keys.skeyid.clone(),
+            Self::SkeyidD => keys.skeyid_d.clone(),
+            Self::SkeyidA => keys.skeyid_a.clone(),
+            Self::SkeyidE => keys.skeyid_e.clone(),
+            Self::Ka => key_set.enc_key.clone(),
+            Self::Iv0 => Secret::from_slice(key_set.iv0.as_bytes()),
+        }
+    }
+
+    fn logged_at_top_level(self, sa: &IkeSa) -> Option<&[u8]> {
+        let value = match self {
+            Self::Skeyid => &sa.skeyid,
+            Self::SkeyidD => &sa.skeyid_d,
+            Self::SkeyidA => &sa.skeyid_a,
+            Self::SkeyidE => &sa.skeyid_e,
+            Self::Ka => &sa.enc_key,
+            Self::Iv0 => &sa.iv0,
+        };
+        value.as_deref()
+    }
+}
 
 /// Derives every key set of `sa` (RFC 2409 5, 5.4 and Appendix B).
 pub fn derive(key_file: &KeyFile, sa: &IkeSa, provider: &dyn CryptoProvider) -> Result<Phase1, NoPhase1Keys> {
@@ -140,16 +193,14 @@ pub fn derive(key_file: &KeyFile, sa: &IkeSa, provider: &dyn CryptoProvider) -> 
     };
     let prf = provider.hash(suite.prf);
     let hash = provider.hash(suite.hash);
-    let owners = match &key_file.psk {
-        Psk::Shared(_) => vec![KeyOwner::Shared],
-        Psk::PerSide { .. } => vec![KeyOwner::Side(Role::Initiator), KeyOwner::Side(Role::Responder)],
+    let owners: Vec<(KeyOwner, &str)> = match &key_file.psk {
+        Psk::Shared(psk) => vec![(KeyOwner::Shared, psk)],
+        Psk::PerSide { ini, rsp } => {
+            vec![(KeyOwner::Side(Role::Initiator), ini), (KeyOwner::Side(Role::Responder), rsp)]
+        }
     };
     let mut key_sets = Vec::new();
-    for owner in owners {
-        let psk = key_file.psk.of(match owner {
-            KeyOwner::Side(role) => role,
-            KeyOwner::Shared => Role::Initiator,
-        });
+    for (owner, psk) in owners {
         let keys = Phase1Keys::from_pre_shared_key(
             prf,
             psk.as_bytes(),
@@ -173,49 +224,28 @@ fn cookie(field: &'static str, bytes: &[u8]) -> Result<[u8; 8], NoPhase1Keys> {
 }
 
 fn compare_with_logged(sa: &IkeSa, key_set: &KeySet) -> Vec<KeyCheck> {
-    DERIVED_FIELDS
+    Derived::ALL
         .iter()
-        .map(|&(field, label)| {
-            let derived = derived_value(key_set, field);
-            let logged = logged_values(sa, field, key_set.owner);
-            KeyCheck::new(key_set.owner.qualify(field), label, derived, &logged)
+        .map(|&value| {
+            let logged = logged_values(sa, value, key_set.owner);
+            KeyCheck::new(key_set.owner.qualify(value.field()), value.label(), value.of(key_set), &logged)
         })
         .collect()
 }
 
-fn derived_value(key_set: &KeySet, field: &str) -> Secret {
-    let keys = &key_set.keys;
-    match field {
-        "skeyid" => keys.skeyid.clone(),
-        "skeyid_d" => keys.skeyid_d.clone(),
-        "skeyid_a" => keys.skeyid_a.clone(),
-        "skeyid_e" => keys.skeyid_e.clone(),
-        "enc_key" => key_set.enc_key.clone(),
-        _ => Secret::from_slice(key_set.iv0.as_bytes()),
-    }
-}
-
-/// What the key file logged for `field` as seen by `owner`: the top-level value,
+/// What the key file logged for `value` as seen by `owner`: the top-level value,
 /// plus the per-log values (case I) of the logs written by that side (all logs
 /// for shared keys).
-fn logged_values<'a>(sa: &'a IkeSa, field: &str, owner: KeyOwner) -> Vec<&'a [u8]> {
-    let top_level = match field {
-        "skeyid" => &sa.skeyid,
-        "skeyid_d" => &sa.skeyid_d,
-        "skeyid_a" => &sa.skeyid_a,
-        "skeyid_e" => &sa.skeyid_e,
-        "enc_key" => &sa.enc_key,
-        _ => &sa.iv0,
-    };
+fn logged_values(sa: &IkeSa, value: Derived, owner: KeyOwner) -> Vec<&[u8]> {
     let written_by_owner = |log: &str| match owner {
         KeyOwner::Shared => true,
         KeyOwner::Side(role) => {
             sa.roles_of_logging_sides.as_ref().and_then(|roles| roles.get(log)) == Some(&role)
         }
     };
-    let per_log =
-        sa.per_log_values.as_ref().and_then(|values| values.get(field)).into_iter().flat_map(|logs| {
-            logs.iter().filter(|(log, _)| written_by_owner(log)).map(|(_, value)| value.as_slice())
-        });
-    top_level.iter().map(|value| value.as_slice()).chain(per_log).collect()
+    let per_log = sa.per_log_values.as_ref().and_then(|values| values.get(value.field()));
+    let per_log = per_log.into_iter().flat_map(|logs| {
+        logs.iter().filter(|(log, _)| written_by_owner(log)).map(|(_, logged)| logged.as_slice())
+    });
+    value.logged_at_top_level(sa).into_iter().chain(per_log).collect()
 }

@@ -504,6 +504,62 @@ fn a_damaged_esp_packet_fails_its_icv_and_the_others_still_open() {
     assert!(decoded.stderr.contains("frame 10: ESP: ICV invalid"), "{}", decoded.stderr);
 }
 
+/// Case A's capture with its ESP-in-UDP frames turned into bare ESP (IP protocol 50):
+/// the 8-byte UDP header cut out, the IPv4 length and checksum fixed.
+fn with_bare_esp(capture: &[u8], esp_frames: &[usize]) -> Vec<u8> {
+    const ETHERNET: usize = 14;
+    const IPV4: usize = 20;
+    const UDP: usize = 8;
+    let offsets = pcap_frame_offsets(capture);
+    let mut rewritten = capture[..24].to_vec();
+    for (index, &data_at) in offsets.iter().enumerate() {
+        let record_at = data_at - 16;
+        let captured =
+            u32::from_le_bytes(capture[record_at + 8..record_at + 12].try_into().unwrap()) as usize;
+        let mut record = capture[record_at..data_at + captured].to_vec();
+        if esp_frames.contains(&(index + 1)) {
+            let ip = 16 + ETHERNET;
+            assert_eq!((record[ip], record[ip + 9]), (0x45, 17), "IPv4 without options, carrying UDP");
+            record.drain(ip + IPV4..ip + IPV4 + UDP);
+            let total = u16::from_be_bytes([record[ip + 2], record[ip + 3]]) - UDP as u16;
+            record[ip + 2..ip + 4].copy_from_slice(&total.to_be_bytes());
+            record[ip + 9] = 50;
+            record[ip + 10..ip + 12].copy_from_slice(&[0, 0]);
+            let sum = record[ip..ip + IPV4]
+                .chunks(2)
+                .map(|pair| u32::from(u16::from_be_bytes([pair[0], pair[1]])))
+                .sum::<u32>();
+            let folded = (sum & 0xffff) + (sum >> 16);
+            record[ip + 10..ip + 12].copy_from_slice(&(!(folded as u16)).to_be_bytes());
+            for length_at in [8, 12] {
+                let length = u32::from_le_bytes(record[length_at..length_at + 4].try_into().unwrap());
+                record[length_at..length_at + 4].copy_from_slice(&(length - UDP as u32).to_le_bytes());
+            }
+        }
+        rewritten.extend_from_slice(&record);
+    }
+    rewritten
+}
+
+#[test]
+fn bare_esp_in_ip_protocol_50_opens_too() {
+    let real = real_case("A");
+    let capture = with_bare_esp(&std::fs::read(real.case.capture_path()).unwrap(), &[10, 11, 12, 13, 14, 15]);
+    let bare = scratch_file("A-bare-esp.pcap", &capture);
+    let decoded = decode_with_keys(&bare, &real.case.keys_path());
+    assert_eq!(decoded.exit_code, Some(0), "{}", decoded.stderr);
+    assert_eq!(decoded.esp.len(), 6);
+    for (esp, in_udp) in decoded.esp.iter().zip(&real.decoded.esp) {
+        assert_eq!(esp["udp_encapsulated"], false, "{esp}");
+        assert!(esp.get("sport").is_none());
+        for field in
+            ["frame", "spi", "seq", "decapsulated", "icv_valid", "inner_src", "inner_dst", "icmp_type"]
+        {
+            assert_eq!(esp[field], in_udp[field], "{field}");
+        }
+    }
+}
+
 #[test]
 fn text_output_summarises_keys_then_messages_then_esp() {
     let real = real_case("L");

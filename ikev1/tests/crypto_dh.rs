@@ -33,7 +33,7 @@ fn pi_fixed_point(bits: u32) -> BigUint {
         let mut k = 0u32;
         while power > BigUint::ZERO {
             let term = &power / (2 * k + 1);
-            if k % 2 == 0 {
+            if k.is_multiple_of(2) {
                 positive += term
             } else {
                 negative += term

@@ -25,12 +25,11 @@ proptest! {
 
     #[test]
     fn any_emittable_message_parses_back_to_itself(seed in prop::collection::vec(any::<u8>(), 0..2048)) {
-        if let Some(message) = message_from(&seed) {
-            if let Ok(bytes) = message.emit() {
+        if let Some(message) = message_from(&seed)
+            && let Ok(bytes) = message.emit() {
                 let parsed = Message::parse(&bytes);
                 prop_assert_eq!(parsed.as_ref(), Ok(&message), "bytes: {:02x?}", bytes);
             }
-        }
     }
 
     #[test]

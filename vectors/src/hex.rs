@@ -55,7 +55,7 @@ impl FromStr for Hex {
         if let Some((position, found)) = text.char_indices().find(|(_, c)| !c.is_ascii_hexdigit()) {
             return Err(HexError::InvalidDigit { position, found });
         }
-        if text.len() % 2 != 0 {
+        if !text.len().is_multiple_of(2) {
             return Err(HexError::OddLength(text.len()));
         }
         // Every byte is an ASCII hex digit now, so the fallback value is never used.

@@ -48,7 +48,7 @@ where
 
     /// CBC works on one or more whole blocks; IKE and ESP pad before calling.
     pub(crate) fn check_whole_blocks(len: usize) -> Result<(), CryptoError> {
-        if len == 0 || len % Self::BLOCK_LEN != 0 {
+        if len == 0 || !len.is_multiple_of(Self::BLOCK_LEN) {
             return Err(CryptoError::NotBlockAligned { len, block_len: Self::BLOCK_LEN });
         }
         Ok(())

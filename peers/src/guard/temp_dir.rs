@@ -48,10 +48,10 @@ impl Drop for TempDir {
             eprintln!("ikelab: keeping {} ({KEEP_VARIABLE}=1)", self.path.display());
             return;
         }
-        if let Err(error) = fs::remove_dir_all(&self.path) {
-            if error.kind() != std::io::ErrorKind::NotFound {
-                eprintln!("ikelab: removing {}: {error}", self.path.display());
-            }
+        if let Err(error) = fs::remove_dir_all(&self.path)
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            eprintln!("ikelab: removing {}: {error}", self.path.display());
         }
     }
 }

@@ -32,7 +32,7 @@ impl MontgomeryModulus {
     /// `modulus` is big-endian, odd, and a whole number of 64-bit limbs long (every
     /// MODP prime is). Public data, so this may use num-bigint freely.
     pub(super) fn new(modulus: &[u8]) -> Self {
-        assert!(!modulus.is_empty() && modulus.len() % 8 == 0, "whole 64-bit limbs");
+        assert!(!modulus.is_empty() && modulus.len().is_multiple_of(8), "whole 64-bit limbs");
         let limbs = limbs_from_be(modulus);
         assert!(limbs[0] & 1 == 1, "Montgomery multiplication needs an odd modulus");
         let p = BigUint::from_bytes_be(modulus);

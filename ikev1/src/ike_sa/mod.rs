@@ -1,0 +1,647 @@
+//! One ISAKMP SA: its Phase 1 negotiation (Main or Aggressive Mode, both
+//! roles), its keys, and the Informational exchanges it protects.
+//!
+//! Everything the SA does to the outside world goes through a [`Context`]:
+//! datagrams and events into the outbox, randomness from the caller's seed,
+//! time from the caller's clock.
+
+mod aggressive_mode;
+mod identity;
+mod informational;
+mod main_mode;
+pub(crate) mod nat_t;
+mod phase;
+pub(crate) mod proposal;
+mod received;
+mod sa_crypto;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use isakmp::numbers::{ExchangeType, NotifyType, ProtocolId};
+use isakmp::payload::{Identity, Notification, PayloadBody};
+use isakmp::vendor_id::NatTVersion;
+use isakmp::{Body, Cookie, Flags, Header, Message, MessageId, Payload, Plaintext, Version};
+
+pub(crate) use aggressive_mode::initiate as initiate_aggressive;
+pub(crate) use aggressive_mode::respond as respond_aggressive;
+pub(crate) use main_mode::initiate as initiate_main;
+pub(crate) use main_mode::respond as respond_main;
+use phase::Phase;
+use received::Received;
+use sa_crypto::SaCrypto;
+
+use crate::config::EndpointConfig;
+use crate::counters::DropReason;
+use crate::crypto::CryptoProvider;
+use crate::endpoint::io::{Event, IkeSaInfo, Outbox, Transmit};
+use crate::impairment::{Fate, Impairments};
+use crate::keys::{Cookies, informational_hash};
+use crate::policy::{Connection, ExchangeMode};
+use crate::random::EngineRng;
+use crate::time::Timestamp;
+use crate::trace::show::IsakmpSaRow;
+use crate::trace::{IkeState, Input, Role, SaState, Trace};
+
+/// What an SA needs from its endpoint while it processes one input.
+pub(crate) struct Context<'a> {
+    pub now: Timestamp,
+    pub config: &'a EndpointConfig,
+    pub crypto: &'a dyn CryptoProvider,
+    pub rng: &'a mut EngineRng,
+    pub out: &'a mut Outbox,
+    pub next_conn_id: &'a mut u32,
+    /// Work for the endpoint, done after the SA returns.
+    pub requests: &'a mut Vec<Request>,
+}
+
+/// Endpoint-level consequences of something an SA processed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Request {
+    /// INITIAL-CONTACT (RFC 2407 4.6.3.3): the peer rebooted; delete every
+    /// other SA with it.
+    ForgetPeer { peer: std::net::IpAddr, keep: Cookie },
+}
+
+/// A message we answered, kept so that a retransmitted request gets the same
+/// answer instead of being processed twice.
+struct Answered {
+    request: Vec<u8>,
+    response: Vec<u8>,
+}
+
+/// Our last request, retransmitted until answered (RFC 2408 5.1).
+struct Pending {
+    message: Vec<u8>,
+    retransmissions: u32,
+    deadline: Timestamp,
+}
+
+pub(crate) struct IkeSa {
+    pub role: Role,
+    pub mode: ExchangeMode,
+    pub connection: Connection,
+    pub cookies: Cookies,
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub conn_id: u32,
+    fsm: IkeState,
+    phase: Phase,
+    /// The `show crypto isakmp sa` state when the SA died, for the status view.
+    last_state: SaState,
+    crypto: Option<SaCrypto>,
+    nat_t: Option<NatTVersion>,
+    nat_detected: bool,
+    peer_supports_dpd: bool,
+    peer_identity: Option<Identity>,
+    impairments: Impairments,
+    datagrams_sent: u32,
+    pending: Option<Pending>,
+    answered: Option<Answered>,
+    /// The request being processed, so that what we send is cached as its answer.
+    current_request: Option<Vec<u8>>,
+    replays: Vec<(Timestamp, Vec<u8>)>,
+    pub established_at: Option<Timestamp>,
+    pub lifetime_secs: u32,
+    /// Set once a rekey has been started for this SA.
+    pub rekey_started: bool,
+}
+
+/// A plaintext first message (MM1, AM1) as a [`Received`].
+pub(crate) fn received_plain(message: Message, local: SocketAddr, remote: SocketAddr) -> Received {
+    let payloads = message.payloads().to_vec();
+    let chain = Plaintext { payloads: payloads.clone(), padding: Vec::new() }.emit().unwrap_or_default();
+    let first = isakmp::payload::first_type(&payloads);
+    Received { header: message.header, payloads, encrypted: false, chain, first, local, remote, iv: None }
+}
+
+impl IkeSa {
+    fn new(
+        role: Role,
+        connection: &Connection,
+        cookies: Cookies,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> Self {
+        Self {
+            role,
+            mode: connection.exchange,
+            connection: connection.clone(),
+            cookies,
+            local,
+            remote,
+            conn_id: 0,
+            fsm: IkeState::Ready,
+            phase: Phase::Dead,
+            last_state: SaState::MmNoState,
+            crypto: None,
+            nat_t: None,
+            nat_detected: false,
+            peer_supports_dpd: false,
+            peer_identity: None,
+            impairments: Impairments::new(&connection.impairments),
+            datagrams_sent: 0,
+            pending: None,
+            answered: None,
+            current_request: None,
+            replays: Vec::new(),
+            established_at: None,
+            lifetime_secs: 0,
+            rekey_started: false,
+        }
+    }
+
+    /// The cookie we chose: our key in the endpoint's table.
+    pub fn own_cookie(&self) -> Cookie {
+        Cookie(match self.role {
+            Role::Initiator => self.cookies.initiator,
+            Role::Responder => self.cookies.responder,
+        })
+    }
+
+    pub fn peer_cookie(&self) -> Cookie {
+        Cookie(match self.role {
+            Role::Initiator => self.cookies.responder,
+            Role::Responder => self.cookies.initiator,
+        })
+    }
+
+    pub fn is_established(&self) -> bool {
+        matches!(self.phase, Phase::Established)
+    }
+
+    pub fn is_dead(&self) -> bool {
+        matches!(self.phase, Phase::Dead)
+    }
+
+    /// A responder SA that has not authenticated its peer yet.
+    pub fn is_half_open(&self) -> bool {
+        self.role == Role::Responder && !self.is_established() && !self.is_dead()
+    }
+
+    /// The `show crypto isakmp sa` state (IOS names).
+    pub fn sa_state(&self) -> SaState {
+        match &self.phase {
+            Phase::MainExpectSa(_) => SaState::MmNoState,
+            Phase::MainExpectKe(_) | Phase::MainExpectKeRequest(_) => SaState::MmSaSetup,
+            Phase::MainExpectIdResponse(_) | Phase::MainExpectIdRequest(_) => SaState::MmKeyExch,
+            Phase::AggressiveExpectResponse(_) => SaState::AgNoState,
+            Phase::AggressiveExpectAuth(_) => SaState::AgInitExch,
+            Phase::Established => SaState::QmIdle,
+            Phase::Dead => self.last_state,
+        }
+    }
+
+    pub fn show_row(&self) -> IsakmpSaRow {
+        let status = if self.is_established() {
+            "ACTIVE"
+        } else if self.is_dead() {
+            "DELETED"
+        } else {
+            "NEGOTIATING"
+        };
+        // IOS lists dst/src as the ISAKMP SA's responder/initiator.
+        let (dst, src) = match self.role {
+            Role::Initiator => (self.remote.ip(), self.local.ip()),
+            Role::Responder => (self.local.ip(), self.remote.ip()),
+        };
+        IsakmpSaRow { dst, src, state: self.sa_state(), conn_id: self.conn_id, status }
+    }
+
+    // ---- tracing -----------------------------------------------------------
+
+    fn trace(&self, ctx: &mut Context<'_>, trace: Trace) {
+        ctx.out.trace(ctx.now, self.conn_id, Some(self.remote), trace);
+    }
+
+    fn transition(&mut self, ctx: &mut Context<'_>, input: Input, new: IkeState) {
+        let old = self.fsm;
+        self.fsm = new;
+        self.trace(ctx, Trace::StateChange { input, old, new, node: None });
+    }
+
+    fn drop_message(&self, ctx: &mut Context<'_>, reason: DropReason, detail: impl Into<String>) {
+        ctx.out.counters.drop(reason);
+        self.trace(ctx, Trace::Dropped { reason, detail: detail.into() });
+    }
+
+    /// Assigns the IOS conn-id once keys exist (IOS does it after the key exchange).
+    fn assign_conn_id(&mut self, ctx: &mut Context<'_>) {
+        if self.conn_id == 0 {
+            self.conn_id = *ctx.next_conn_id;
+            *ctx.next_conn_id += 1;
+        }
+    }
+
+    // ---- sending -----------------------------------------------------------
+
+    /// Builds, protects, impairs and sends one message. `expects_reply`
+    /// arms retransmission; a message sent while processing a request is
+    /// also cached as that request's answer.
+    fn send(
+        &mut self,
+        ctx: &mut Context<'_>,
+        exchange: ExchangeType,
+        message_id: u32,
+        mut payloads: Vec<Payload>,
+        encrypt: bool,
+        expects_reply: bool,
+    ) {
+        payloads.extend(self.impairments.extra_payloads());
+        let Some(message) = self.seal(ctx, exchange, message_id, payloads, encrypt) else { return };
+        if expects_reply {
+            let deadline = ctx.now + ctx.config.retransmission.timeout(0);
+            self.pending = Some(Pending { message: message.clone(), retransmissions: 0, deadline });
+        }
+        if let Some(request) = self.current_request.take() {
+            self.answered = Some(Answered { request, response: message.clone() });
+        }
+        self.trace(
+            ctx,
+            Trace::Sent {
+                state: self.sa_state(),
+                role: self.role,
+                local_port: self.local.port(),
+                peer_port: self.remote.port(),
+                retransmission: false,
+            },
+        );
+        self.transmit(ctx, message);
+    }
+
+    /// The wire form of a message: header, (encrypted) body, impairments.
+    fn seal(
+        &mut self,
+        ctx: &mut Context<'_>,
+        exchange: ExchangeType,
+        message_id: u32,
+        payloads: Vec<Payload>,
+        encrypt: bool,
+    ) -> Option<Vec<u8>> {
+        let mut header = Header {
+            initiator_cookie: Cookie(self.cookies.initiator),
+            responder_cookie: Cookie(self.cookies.responder),
+            version: Version::V1_0,
+            exchange,
+            flags: Flags::default(),
+            message_id: MessageId(message_id),
+        };
+        if self.role == Role::Responder && self.impairments.zero_responder_cookie() {
+            header.responder_cookie = Cookie::ZERO;
+        }
+        if message_id == 0 && self.impairments.nonzero_phase1_message_id() {
+            header.message_id = MessageId(0x1b1b_1b1b);
+        }
+        self.impairments.header(&mut header);
+        let encrypt = encrypt && !self.impairments.cleartext();
+        let body = if encrypt {
+            let crypto = self.crypto.as_mut()?;
+            let first_payload = isakmp::payload::first_type(&payloads);
+            let plaintext = Plaintext { payloads, padding: Vec::new() }.emit().ok()?;
+            let ciphertext = crypto.encrypt(ctx.crypto, header.message_id.0, &plaintext).ok()?;
+            header.flags = header.flags.with(Flags::ENCRYPTION);
+            Body::Encrypted { first_payload, ciphertext }
+        } else {
+            Body::Plain(payloads)
+        };
+        let mut bytes = Message { header, body }.emit().ok()?;
+        if !self.impairments.is_empty() {
+            self.impairments.wire(&mut bytes);
+        }
+        Some(bytes)
+    }
+
+    /// Frames for the current port and puts the datagram on the wire, as
+    /// the transmission impairments decide.
+    fn transmit(&mut self, ctx: &mut Context<'_>, message: Vec<u8>) {
+        let payload = if self.local.port() == isakmp::natt::NAT_T_PORT {
+            isakmp::natt::frame_ike(&message)
+        } else {
+            message
+        };
+        self.datagrams_sent += 1;
+        let transmit = Transmit { local: self.local, remote: self.remote, payload };
+        match self.impairments.fate(self.datagrams_sent) {
+            Fate::Send => ctx.out.transmit(transmit),
+            Fate::Drop => self.impaired(ctx, "drop_message", "datagram not sent"),
+            Fate::SendTwice => {
+                self.impaired(ctx, "duplicate_message", "datagram sent twice");
+                ctx.out.transmit(transmit.clone());
+                ctx.out.transmit(transmit);
+            }
+            Fate::SendAndReplayAfter(after_ms) => {
+                self.impaired(ctx, "replay_message", &format!("sent again after {after_ms} ms"));
+                self.replays.push((ctx.now + Duration::from_millis(after_ms), transmit.payload.clone()));
+                ctx.out.transmit(transmit);
+            }
+        }
+    }
+
+    fn impaired(&self, ctx: &mut Context<'_>, impairment: &str, detail: &str) {
+        self.trace(ctx, Trace::Impaired { impairment: impairment.to_owned(), detail: detail.to_owned() });
+    }
+
+    /// A Notify: protected by the SA once keys exist (RFC 2409 5.7), in a
+    /// plain Informational before that (as for NO-PROPOSAL-CHOSEN to MM1).
+    fn send_notify(
+        &mut self,
+        ctx: &mut Context<'_>,
+        notify: NotifyType,
+        protocol: ProtocolId,
+        spi: Vec<u8>,
+        data: Vec<u8>,
+    ) {
+        let notification =
+            Payload::from(PayloadBody::Notification(Notification::ipsec(protocol, notify, spi, data)));
+        let encrypted = self.crypto.is_some();
+        ctx.out.counters.notify_sent(notify);
+        self.trace(
+            ctx,
+            Trace::NotifySent { notify: notify.to_string(), protocol: protocol.to_string(), encrypted },
+        );
+        self.send_informational(ctx, vec![notification]);
+    }
+
+    /// An Informational exchange with a fresh message ID; HASH(1) first when
+    /// protected (RFC 2409 5.7: HASH(1) = prf(SKEYID_a, M-ID | N/D)).
+    fn send_informational(&mut self, ctx: &mut Context<'_>, payloads: Vec<Payload>) {
+        let message_id = ctx.rng.public_nonzero_u32();
+        let was_pending = self.pending.take();
+        let saved_answer = self.current_request.take();
+        match &self.crypto {
+            Some(crypto) => {
+                let Ok(rest) = Plaintext { payloads: payloads.clone(), padding: Vec::new() }.emit() else {
+                    return;
+                };
+                let prf = crypto.prf(ctx.crypto);
+                let hash = informational_hash(prf, &crypto.keys.skeyid_a, message_id, &rest);
+                let hash = self.impairments.hash(hash.as_bytes().to_vec());
+                let mut protected = vec![Payload::from(PayloadBody::Hash(hash))];
+                protected.extend(payloads);
+                self.send(ctx, ExchangeType::INFORMATIONAL, message_id, protected, true, false);
+                if let Some(crypto) = self.crypto.as_mut() {
+                    crypto.close_exchange(message_id);
+                }
+            }
+            None => self.send(ctx, ExchangeType::INFORMATIONAL, message_id, payloads, false, false),
+        }
+        // An Informational is a side message: it neither answers the request
+        // in progress nor replaces the request we are waiting on.
+        self.pending = was_pending;
+        self.current_request = saved_answer;
+    }
+
+    /// Both cookies: the SPI of ISAKMP SA notifications and deletes (RFC 2408 3.14).
+    fn cookie_spi(&self) -> Vec<u8> {
+        [self.cookies.initiator, self.cookies.responder].concat()
+    }
+
+    // ---- receiving ---------------------------------------------------------
+
+    /// Processes one message addressed to this SA.
+    pub fn handle(
+        &mut self,
+        ctx: &mut Context<'_>,
+        message: Message,
+        bytes: &[u8],
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) {
+        self.trace(
+            ctx,
+            Trace::Received {
+                state: self.sa_state(),
+                role: self.role,
+                local_port: local.port(),
+                peer_port: remote.port(),
+            },
+        );
+        if let Some(answered) = &self.answered
+            && answered.request == bytes
+        {
+            let response = answered.response.clone();
+            ctx.out.counters.drop(DropReason::Duplicate);
+            self.trace(ctx, Trace::DuplicateRequest);
+            self.transmit(ctx, response);
+            return;
+        }
+        if self.is_dead() {
+            return self.drop_message(ctx, DropReason::UnexpectedMessage, "the SA is being deleted");
+        }
+        let Some(received) = self.open(ctx, message, local, remote) else { return };
+        self.current_request = Some(bytes.to_vec());
+        match received.header.exchange {
+            ExchangeType::IDENTITY_PROTECTION => self.main_mode(ctx, received),
+            ExchangeType::AGGRESSIVE => self.aggressive_mode(ctx, received),
+            ExchangeType::INFORMATIONAL => self.informational(ctx, received),
+            other => self.drop_message(
+                ctx,
+                DropReason::UnexpectedExchange,
+                format!("exchange {}", other.labelled()),
+            ),
+        }
+        self.current_request = None;
+    }
+
+    /// Decrypts (when the E flag says so) and reads the payloads. The IV
+    /// chain is advanced only when the handler accepts the message.
+    fn open(
+        &mut self,
+        ctx: &mut Context<'_>,
+        message: Message,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> Option<Received> {
+        let header = message.header;
+        match message.body {
+            Body::Plain(payloads) => {
+                let chain =
+                    Plaintext { payloads: payloads.clone(), padding: Vec::new() }.emit().unwrap_or_default();
+                let first = isakmp::payload::first_type(&payloads);
+                Some(Received { header, payloads, encrypted: false, chain, first, local, remote, iv: None })
+            }
+            Body::Encrypted { first_payload, ciphertext } => {
+                let Some(crypto) = &self.crypto else {
+                    self.drop_message(ctx, DropReason::EncryptionMismatch, "encrypted before keys exist");
+                    return None;
+                };
+                let decrypted = crypto.decrypt(ctx.crypto, header.message_id.0, &ciphertext);
+                let parsed = decrypted.ok().and_then(|(plaintext, chain)| {
+                    Plaintext::parse(first_payload, &plaintext, isakmp::message::BODY_OFFSET)
+                        .ok()
+                        .map(|parsed| (plaintext, parsed, chain))
+                });
+                let Some((mut plaintext, parsed, chain)) = parsed else {
+                    self.drop_message(ctx, DropReason::DecryptionFailed, "body does not decrypt to payloads");
+                    if self.crypto.is_some() && !self.is_established() {
+                        // What strongSwan answers to an MM5 it cannot read (case I).
+                        self.send_notify(
+                            ctx,
+                            NotifyType::PAYLOAD_MALFORMED,
+                            ProtocolId::ISAKMP,
+                            self.cookie_spi(),
+                            Vec::new(),
+                        );
+                    }
+                    return None;
+                };
+                plaintext.truncate(plaintext.len() - parsed.padding.len());
+                Some(Received {
+                    header,
+                    payloads: parsed.payloads,
+                    encrypted: true,
+                    chain: plaintext,
+                    first: first_payload,
+                    local,
+                    remote,
+                    iv: Some(chain),
+                })
+            }
+        }
+    }
+
+    /// Commits the IV chain of an accepted encrypted message.
+    fn accept(&mut self, received: &mut Received) {
+        if let (Some(crypto), Some(chain)) = (self.crypto.as_mut(), received.iv.take()) {
+            crypto.commit(received.message_id(), chain);
+        }
+    }
+
+    // ---- outcomes ----------------------------------------------------------
+
+    fn establish(&mut self, ctx: &mut Context<'_>, lifetime_secs: u32) {
+        self.phase = Phase::Established;
+        self.pending = None;
+        self.established_at = Some(ctx.now);
+        self.lifetime_secs = lifetime_secs;
+        ctx.out.counters.phase1_established += 1;
+        self.trace(ctx, Trace::Lifetime { seconds: lifetime_secs });
+        let info = self.info();
+        ctx.out.event(Event::IkeSaEstablished(info));
+    }
+
+    pub fn info(&self) -> IkeSaInfo {
+        IkeSaInfo {
+            conn_id: self.conn_id,
+            connection: self.connection.name.clone(),
+            local: self.local,
+            remote: self.remote,
+            initiator_cookie: Cookie(self.cookies.initiator).to_string(),
+            responder_cookie: Cookie(self.cookies.responder).to_string(),
+            proposal: self.crypto.as_ref().map(|c| c.proposal.to_string()).unwrap_or_default(),
+            lifetime_secs: self.lifetime_secs,
+            nat_detected: self.nat_detected,
+            aggressive: self.mode == ExchangeMode::Aggressive,
+            we_initiated: self.role == Role::Initiator,
+        }
+    }
+
+    /// Ends a negotiation or an SA without telling the peer.
+    pub fn fail(&mut self, ctx: &mut Context<'_>, reason: &str) {
+        if self.is_dead() {
+            return;
+        }
+        self.last_state = self.sa_state();
+        self.trace(
+            ctx,
+            Trace::Deleted { reason: reason.to_owned(), state: self.last_state, role: self.role },
+        );
+        let old = self.fsm;
+        self.fsm = IkeState::DestroySa;
+        self.trace(
+            ctx,
+            Trace::StateChange { input: Input::Delete, old, new: IkeState::DestroySa, node: None },
+        );
+        if self.is_established() {
+            ctx.out.event(Event::IkeSaDeleted {
+                conn_id: self.conn_id,
+                connection: self.connection.name.clone(),
+                reason: reason.to_owned(),
+            });
+        } else {
+            ctx.out.counters.phase1_failed += 1;
+            ctx.out.event(Event::IkeSaFailed {
+                connection: self.connection.name.clone(),
+                peer: self.remote,
+                reason: reason.to_owned(),
+            });
+        }
+        self.phase = Phase::Dead;
+        self.pending = None;
+    }
+
+    /// Deletes the SA, telling the peer with a Delete payload (RFC 2408 3.15)
+    /// unless impaired not to.
+    pub fn delete(&mut self, ctx: &mut Context<'_>, reason: &str) {
+        if self.is_established() && !self.impairments.no_delete() {
+            let spis = isakmp::payload::SpiList::new([self.cookie_spi().as_slice()]).unwrap_or_default();
+            let delete = isakmp::payload::Delete {
+                doi: isakmp::numbers::Doi::IPSEC,
+                protocol: ProtocolId::ISAKMP,
+                spis,
+            };
+            self.trace(
+                ctx,
+                Trace::DeleteSent {
+                    protocol: ProtocolId::ISAKMP.to_string(),
+                    spis: vec![
+                        Cookie(self.cookies.initiator).to_string()
+                            + &Cookie(self.cookies.responder).to_string(),
+                    ],
+                },
+            );
+            self.send_informational(ctx, vec![Payload::from(PayloadBody::Delete(delete))]);
+        } else if self.impairments.no_delete() {
+            self.impaired(ctx, "no_delete", "Delete payload withheld");
+        }
+        self.fail(ctx, reason);
+    }
+
+    // ---- time --------------------------------------------------------------
+
+    pub fn next_timeout(&self) -> Option<Timestamp> {
+        let retransmit = self.pending.as_ref().map(|pending| pending.deadline);
+        let replay = self.replays.iter().map(|(at, _)| *at).min();
+        let expiry = self.expiry(false);
+        [retransmit, replay, expiry].into_iter().flatten().min()
+    }
+
+    /// When the SA expires (hard), or is to be re-keyed (soft: at 90 %).
+    pub fn expiry(&self, soft: bool) -> Option<Timestamp> {
+        let established = self.established_at?;
+        let lifetime = u64::from(self.lifetime_secs) * 1000;
+        let millis = if soft { lifetime * 9 / 10 } else { lifetime };
+        Some(established + Duration::from_millis(millis))
+    }
+
+    pub fn handle_timeout(&mut self, ctx: &mut Context<'_>) {
+        let due: Vec<Vec<u8>> = {
+            let now = ctx.now;
+            let (due, later): (Vec<_>, Vec<_>) = self.replays.drain(..).partition(|(at, _)| *at <= now);
+            self.replays = later;
+            due.into_iter().map(|(_, payload)| payload).collect()
+        };
+        for payload in due {
+            ctx.out.transmit(Transmit { local: self.local, remote: self.remote, payload });
+        }
+        let Some(pending) = &self.pending else { return };
+        if pending.deadline > ctx.now {
+            return;
+        }
+        let limit = ctx.config.retransmission.max_retransmissions;
+        if pending.retransmissions >= limit {
+            ctx.out.counters.drop(DropReason::Duplicate);
+            return self.fail(ctx, "Death by retransmission P1");
+        }
+        let attempt = pending.retransmissions + 1;
+        let message = pending.message.clone();
+        self.pending = Some(Pending {
+            message: message.clone(),
+            retransmissions: attempt,
+            deadline: ctx.now + ctx.config.retransmission.timeout(attempt),
+        });
+        ctx.out.counters.retransmissions += 1;
+        self.trace(ctx, Trace::Retransmit { count: attempt, limit, state: self.sa_state() });
+        self.transmit(ctx, message);
+    }
+}

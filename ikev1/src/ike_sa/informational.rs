@@ -22,7 +22,7 @@ impl IkeSa {
             if !self.verify_informational_hash(ctx, &received) {
                 return;
             }
-            self.accept(&mut received);
+            self.accept(ctx.now, &mut received);
             if let Some(crypto) = self.crypto.as_mut() {
                 crypto.close_exchange(received.message_id());
             }
@@ -93,7 +93,8 @@ impl IkeSa {
                     });
                 }
             }
-            NotifyType::R_U_THERE_ACK | NotifyType::INITIAL_CONTACT | NotifyType::RESPONDER_LIFETIME => {}
+            NotifyType::R_U_THERE_ACK if encrypted => self.on_dpd_ack(ctx, notification),
+            NotifyType::INITIAL_CONTACT | NotifyType::RESPONDER_LIFETIME => {}
             error if error.is_error() && !self.is_established() => {
                 self.fail(ctx, &format!("peer refused: {error}"));
             }

@@ -297,7 +297,7 @@ impl IkeSa {
             self.phase = Phase::MainExpectIdRequest(transcript);
             return;
         }
-        self.accept(received);
+        self.accept(ctx.now, received);
         self.flight.answered();
         self.follow_peer(ctx, received);
         self.transition(ctx, Input::PeerMainMode, IkeState::RMm5);
@@ -321,7 +321,7 @@ impl IkeSa {
             self.phase = Phase::MainExpectIdResponse(transcript);
             return;
         }
-        self.accept(received);
+        self.accept(ctx.now, received);
         self.flight.answered();
         self.transition(ctx, Input::PeerMainMode, IkeState::IMm6);
         self.trace(ctx, Trace::Authenticated);
@@ -522,6 +522,7 @@ impl IkeSa {
                 },
             );
             self.nat_detected = detection.any() || self.connection.nat_traversal.mode == NatTMode::Force;
+            self.nat_local_behind = detection.local_behind_nat;
         }
     }
 

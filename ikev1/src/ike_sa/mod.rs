@@ -10,6 +10,7 @@ mod flight;
 mod identity;
 mod informational;
 mod ipsec_proposal;
+mod liveness;
 mod main_mode;
 pub(crate) mod nat_t;
 mod phase;
@@ -107,6 +108,9 @@ pub(crate) struct IkeSa {
     crypto: Option<SaCrypto>,
     nat_t: Option<NatTVersion>,
     nat_detected: bool,
+    /// RFC 3947 3: our own address is rewritten, so we keep the NAT mapping alive.
+    nat_local_behind: bool,
+    dpd: liveness::Dpd,
     peer_supports_dpd: bool,
     peer_identity: Option<Identity>,
     impairments: Impairments,
@@ -156,6 +160,8 @@ impl IkeSa {
             crypto: None,
             nat_t: None,
             nat_detected: false,
+            nat_local_behind: false,
+            dpd: liveness::Dpd::default(),
             peer_supports_dpd: false,
             peer_identity: None,
             impairments: Impairments::new(&connection.impairments),
@@ -527,11 +533,13 @@ impl IkeSa {
         }
     }
 
-    /// Commits the IV chain of an accepted encrypted message.
-    fn accept(&mut self, received: &mut Received) {
+    /// Commits the IV chain of an accepted (authenticated) encrypted
+    /// message; the peer is alive.
+    fn accept(&mut self, now: Timestamp, received: &mut Received) {
         if let (Some(crypto), Some(chain)) = (self.crypto.as_mut(), received.iv.take()) {
             crypto.commit(received.message_id(), chain);
         }
+        self.heard_from_peer(now);
     }
 
     // ---- outcomes ----------------------------------------------------------
@@ -633,7 +641,10 @@ impl IkeSa {
     // ---- time --------------------------------------------------------------
 
     pub fn next_timeout(&self) -> Option<Timestamp> {
-        let retransmit = [self.flight.deadline(), self.quick_mode_deadline()].into_iter().flatten().min();
+        let retransmit = [self.flight.deadline(), self.quick_mode_deadline(), self.liveness_deadline()]
+            .into_iter()
+            .flatten()
+            .min();
         let replay = self.replays.iter().map(|(at, _)| *at).min();
         let expiry = self.expiry(false);
         [retransmit, replay, expiry].into_iter().flatten().min()
@@ -658,6 +669,7 @@ impl IkeSa {
             ctx.out.transmit(Transmit { local: self.local, remote: self.remote, payload });
         }
         self.quick_mode_timeouts(ctx);
+        self.liveness_timeouts(ctx);
         match self.flight.on_timeout(ctx.now, &ctx.config.retransmission) {
             Due::Nothing => {}
             Due::GiveUp => self.fail(ctx, "Death by retransmission P1"),

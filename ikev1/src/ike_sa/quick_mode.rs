@@ -170,7 +170,7 @@ impl IkeSa {
         {
             return;
         }
-        self.accept(received);
+        self.accept(ctx.now, received);
         let mut quick_mode = QuickMode {
             fsm: IkeState::QmReady,
             flight: Flight::default(),
@@ -321,7 +321,7 @@ impl IkeSa {
             self.quick_modes.insert(message_id, quick_mode);
             return;
         }
-        self.accept(received);
+        self.accept(ctx.now, received);
         quick_mode.flight.answered();
         self.qm_transition(ctx, &mut quick_mode, message_id, Input::PeerQuickMode, IkeState::QmIQm1);
         let (Some(sa), Some(nr)) = (received.sa(), received.nonce().map(<[u8]>::to_vec)) else {
@@ -435,7 +435,7 @@ impl IkeSa {
             self.quick_modes.insert(message_id, quick_mode);
             return;
         }
-        self.accept(received);
+        self.accept(ctx.now, received);
         quick_mode.flight.answered();
         if connected_first {
             quick_mode.state = QmState::ExpectConnected { inbound_spi };

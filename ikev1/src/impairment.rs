@@ -50,6 +50,17 @@ pub enum Impairment {
     Truncate { bytes: u16 },
     /// Every header carries this exchange type instead of the right one.
     WrongExchangeType { exchange: u8 },
+    /// Our Quick Mode proposal carries an SPI of this many bytes instead of
+    /// ESP's four (RFC 2407 4.4.4 / RFC 4303 2.1).
+    WrongSpiSize { size: u8 },
+    /// Quick Mode messages we send have the commit bit set (RFC 2408 3.1).
+    CommitBit,
+    /// QM1 carries no client identities (IDci/IDcr), so the IKE peers'
+    /// addresses are the selectors (RFC 2409 5.5).
+    OmitClientIds,
+    /// R-U-THERE notifies are never answered (RFC 3706): a peer with DPD
+    /// must declare us dead.
+    IgnoreDpd,
 }
 
 impl Impairment {
@@ -199,5 +210,29 @@ impl Impairments {
 
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
+    }
+
+    /// The SPI to put in a Quick Mode proposal.
+    pub fn proposal_spi(&self, spi: u32) -> Vec<u8> {
+        let size = self.list.iter().find_map(|i| match i {
+            Impairment::WrongSpiSize { size } => Some(usize::from(*size)),
+            _ => None,
+        });
+        match size {
+            Some(size) => spi.to_be_bytes().iter().copied().cycle().take(size).collect(),
+            None => spi.to_be_bytes().to_vec(),
+        }
+    }
+
+    pub fn commit_bit(&self) -> bool {
+        self.any(|i| *i == Impairment::CommitBit)
+    }
+
+    pub fn omit_client_ids(&self) -> bool {
+        self.any(|i| *i == Impairment::OmitClientIds)
+    }
+
+    pub fn ignore_dpd(&self) -> bool {
+        self.any(|i| *i == Impairment::IgnoreDpd)
     }
 }

@@ -80,6 +80,9 @@ impl IkeSa {
             },
         );
         match notify {
+            NotifyType::R_U_THERE if encrypted && self.impairments.ignore_dpd() => {
+                self.impaired(ctx, "ignore_dpd", "R-U-THERE left unanswered")
+            }
             NotifyType::R_U_THERE if encrypted => self.answer_dpd(ctx, notification),
             NotifyType::CONNECTED if encrypted => self.on_connected(ctx, message_id),
             // RFC 2408 3.14.1: the peer received ESP on an SPI it does not know,

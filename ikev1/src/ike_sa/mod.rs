@@ -326,6 +326,9 @@ impl IkeSa {
             header.message_id = MessageId(0x1b1b_1b1b);
         }
         self.impairments.header(&mut header);
+        if exchange == ExchangeType::QUICK_MODE && self.impairments.commit_bit() {
+            header.flags = header.flags.with(Flags::COMMIT);
+        }
         let encrypt = encrypt && !self.impairments.cleartext();
         let body = if encrypt {
             let crypto = self.crypto.as_mut()?;

@@ -504,6 +504,13 @@ impl Endpoint {
                         self.core.out.event(Event::IpsecSaEstablished(info));
                     }
                 }
+                Request::PeerMoved { ike_sa, remote } => {
+                    for record in
+                        self.children.iter_mut().filter(|r| r.sa.ike_sa == ike_sa && r.sa.udp_encapsulated)
+                    {
+                        record.sa.remote = remote;
+                    }
+                }
                 Request::RemoveChild { inbound_spi, reason } => {
                     if let Some(record) = self.children.remove(inbound_spi) {
                         self.forget_child(record, &reason);

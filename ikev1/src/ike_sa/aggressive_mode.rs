@@ -223,7 +223,7 @@ impl IkeSa {
             self.phase = Phase::AggressiveExpectAuth(state);
             return;
         }
-        self.accept(ctx.now, received);
+        self.accept(ctx, received);
         self.flight.answered();
         self.follow_peer(ctx, received);
         self.transition(ctx, Input::PeerAggressiveMode, IkeState::P1Complete);

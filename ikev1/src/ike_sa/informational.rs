@@ -22,7 +22,7 @@ impl IkeSa {
             if !self.verify_informational_hash(ctx, &received) {
                 return;
             }
-            self.accept(ctx.now, &mut received);
+            self.accept(ctx, &mut received);
             if let Some(crypto) = self.crypto.as_mut() {
                 crypto.close_exchange(received.message_id());
             }

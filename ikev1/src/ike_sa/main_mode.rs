@@ -297,7 +297,7 @@ impl IkeSa {
             self.phase = Phase::MainExpectIdRequest(transcript);
             return;
         }
-        self.accept(ctx.now, received);
+        self.accept(ctx, received);
         self.flight.answered();
         self.follow_peer(ctx, received);
         self.transition(ctx, Input::PeerMainMode, IkeState::RMm5);
@@ -321,7 +321,7 @@ impl IkeSa {
             self.phase = Phase::MainExpectIdResponse(transcript);
             return;
         }
-        self.accept(ctx.now, received);
+        self.accept(ctx, received);
         self.flight.answered();
         self.transition(ctx, Input::PeerMainMode, IkeState::IMm6);
         self.trace(ctx, Trace::Authenticated);
@@ -546,6 +546,7 @@ impl IkeSa {
                 ctx,
                 Trace::PortFloat { local_port: self.local.port(), peer_port: self.remote.port() },
             );
+            ctx.requests.push(Request::PeerMoved { ike_sa: self.own_cookie(), remote: self.remote });
         }
     }
 

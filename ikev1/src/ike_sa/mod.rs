@@ -86,6 +86,8 @@ pub(crate) enum Request {
     InstallChild { child: Box<crate::child_sa::NegotiatedChild>, outbound_active: bool },
     /// The exchange is confirmed (QM3, or CONNECTED): use the outbound SA.
     ActivateChild { inbound_spi: u32 },
+    /// The peer's NAT mapping changed: its IPsec SAs' ESP-in-UDP goes there now.
+    PeerMoved { ike_sa: Cookie, remote: SocketAddr },
     /// Remove an IPsec SA pair we installed, without telling the peer.
     RemoveChild { inbound_spi: u32, reason: String },
     /// The peer deleted (or declared invalid) the SA it receives on, which
@@ -537,12 +539,16 @@ impl IkeSa {
     }
 
     /// Commits the IV chain of an accepted (authenticated) encrypted
-    /// message; the peer is alive.
-    fn accept(&mut self, now: Timestamp, received: &mut Received) {
+    /// message; the peer is alive. Behind a NAT its mapping may have changed
+    /// (RFC 3947 4): follow it to where the authentic message came from.
+    fn accept(&mut self, ctx: &mut Context<'_>, received: &mut Received) {
         if let (Some(crypto), Some(chain)) = (self.crypto.as_mut(), received.iv.take()) {
             crypto.commit(received.message_id(), chain);
         }
-        self.heard_from_peer(now);
+        self.heard_from_peer(ctx.now);
+        if self.nat_detected && received.local.port() == isakmp::natt::NAT_T_PORT {
+            self.follow_peer(ctx, received);
+        }
     }
 
     // ---- outcomes ----------------------------------------------------------

@@ -174,7 +174,7 @@ impl IkeSa {
         {
             return;
         }
-        self.accept(ctx.now, received);
+        self.accept(ctx, received);
         let mut quick_mode = QuickMode {
             fsm: IkeState::QmReady,
             flight: Flight::default(),
@@ -325,7 +325,7 @@ impl IkeSa {
             self.quick_modes.insert(message_id, quick_mode);
             return;
         }
-        self.accept(ctx.now, received);
+        self.accept(ctx, received);
         quick_mode.flight.answered();
         self.qm_transition(ctx, &mut quick_mode, message_id, Input::PeerQuickMode, IkeState::QmIQm1);
         let (Some(sa), Some(nr)) = (received.sa(), received.nonce().map(<[u8]>::to_vec)) else {
@@ -439,7 +439,7 @@ impl IkeSa {
             self.quick_modes.insert(message_id, quick_mode);
             return;
         }
-        self.accept(ctx.now, received);
+        self.accept(ctx, received);
         quick_mode.flight.answered();
         if connected_first {
             quick_mode.state = QmState::ExpectConnected { inbound_spi };

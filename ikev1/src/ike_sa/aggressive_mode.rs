@@ -220,7 +220,9 @@ impl IkeSa {
     /// AM3 at the responder: verify HASH_I: Phase 1 done.
     fn on_am3(&mut self, ctx: &mut Context<'_>, received: &mut Received, state: ExpectAggressiveAuth) {
         if !self.verify_peer_hash(ctx, received, &state.transcript, Role::Initiator, &state.id_ii) {
-            self.phase = Phase::AggressiveExpectAuth(state);
+            if !self.has_failed() {
+                self.phase = Phase::AggressiveExpectAuth(state);
+            }
             return;
         }
         self.accept(received);

@@ -294,7 +294,9 @@ impl IkeSa {
             return self.drop_message(ctx, DropReason::EncryptionMismatch, "MM5 must be encrypted");
         }
         if !self.verify_peer(ctx, received, &transcript, Role::Initiator) {
-            self.phase = Phase::MainExpectIdRequest(transcript);
+            if !self.has_failed() {
+                self.phase = Phase::MainExpectIdRequest(transcript);
+            }
             return;
         }
         self.accept(received);
@@ -318,7 +320,9 @@ impl IkeSa {
             return self.drop_message(ctx, DropReason::EncryptionMismatch, "MM6 must be encrypted");
         }
         if !self.verify_peer(ctx, received, &transcript, Role::Responder) {
-            self.phase = Phase::MainExpectIdResponse(transcript);
+            if !self.has_failed() {
+                self.phase = Phase::MainExpectIdResponse(transcript);
+            }
             return;
         }
         self.accept(received);

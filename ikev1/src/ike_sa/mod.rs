@@ -174,6 +174,12 @@ impl IkeSa {
         matches!(self.phase, Phase::Dead)
     }
 
+    /// Whether [`Self::fail`] already ended this SA (a handler must not put
+    /// its state back afterwards).
+    pub fn has_failed(&self) -> bool {
+        self.fsm == IkeState::DestroySa
+    }
+
     /// A responder SA that has not authenticated its peer yet.
     pub fn is_half_open(&self) -> bool {
         self.role == Role::Responder && !self.is_established() && !self.is_dead()
@@ -538,7 +544,9 @@ impl IkeSa {
 
     /// Ends a negotiation or an SA without telling the peer.
     pub fn fail(&mut self, ctx: &mut Context<'_>, reason: &str) {
-        if self.is_dead() {
+        // Not `is_dead()`: a handler takes the phase out (leaving `Dead`)
+        // while it processes a message, and its failures must still count.
+        if self.has_failed() {
             return;
         }
         self.last_state = self.sa_state();

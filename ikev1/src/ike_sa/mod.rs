@@ -479,7 +479,10 @@ impl IkeSa {
                 });
                 let Some((mut plaintext, parsed, chain)) = parsed else {
                     self.drop_message(ctx, DropReason::DecryptionFailed, "body does not decrypt to payloads");
-                    if self.crypto.is_some() && !self.is_established() {
+                    // RFC 2409 9: Informationals are never answered, or two
+                    // peers that cannot read each other start a "notify war".
+                    let informational = header.exchange == ExchangeType::INFORMATIONAL;
+                    if self.crypto.is_some() && !self.is_established() && !informational {
                         // What strongSwan answers to an MM5 it cannot read (case I).
                         self.send_notify(
                             ctx,

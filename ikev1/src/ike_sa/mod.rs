@@ -641,7 +641,6 @@ impl IkeSa {
         }
         let limit = ctx.config.retransmission.max_retransmissions;
         if pending.retransmissions >= limit {
-            ctx.out.counters.drop(DropReason::Duplicate);
             return self.fail(ctx, "Death by retransmission P1");
         }
         let attempt = pending.retransmissions + 1;

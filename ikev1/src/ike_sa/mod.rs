@@ -614,7 +614,10 @@ impl IkeSa {
         let retransmit = self.pending.as_ref().map(|pending| pending.deadline);
         let replay = self.replays.iter().map(|(at, _)| *at).min();
         let expiry = self.expiry(false);
-        [retransmit, replay, expiry].into_iter().flatten().min()
+        // The initiator re-keys at the soft expiry: a timer of its own, or
+        // handle_timeout would only ever run at the hard one.
+        let rekey = (self.role == Role::Initiator && !self.rekey_started).then(|| self.expiry(true)).flatten();
+        [retransmit, replay, expiry, rekey].into_iter().flatten().min()
     }
 
     /// When the SA expires (hard), or is to be re-keyed (soft: at 90 %).

@@ -88,7 +88,7 @@ impl Endpoint {
 
     /// Starts Phase 1 of a configured connection from port 500.
     pub fn initiate(&mut self, now: Timestamp, connection: &str) -> Result<(), InitiateError> {
-        let connection = self
+        let mut connection = self
             .config
             .policy
             .connection(connection)
@@ -96,6 +96,11 @@ impl Endpoint {
             .ok_or_else(|| InitiateError::UnknownConnection(connection.to_owned()))?;
         let remote =
             connection.remote_address.ok_or_else(|| InitiateError::NoPeerAddress(connection.name.clone()))?;
+        // RFC 2407 4.6.3.3: INITIAL-CONTACT says this is the first SA with
+        // the peer; sent in a re-key it makes the peer drop the SA we keep.
+        if self.sas.values().any(|sa| sa.is_established() && sa.remote.ip() == remote) {
+            connection.initial_contact = false;
+        }
         let local = SocketAddr::new(connection.local_address, isakmp::natt::IKE_PORT);
         let remote = SocketAddr::new(remote, isakmp::natt::IKE_PORT);
         let mut requests = Vec::new();

@@ -12,7 +12,7 @@ use ikev1::policy::ExchangeMode;
 use ikev1::sim::{Side, Simulation};
 use ikev1::trace::Trace;
 use isakmp::numbers::{ExchangeType, NotifyType, ProtocolId};
-use isakmp::payload::{Delete, Notification};
+use isakmp::payload::Notification;
 use isakmp::{Payload, PayloadBody};
 
 fn established_pair(mode: ExchangeMode) -> Simulation {

@@ -616,7 +616,8 @@ impl IkeSa {
         let expiry = self.expiry(false);
         // The initiator re-keys at the soft expiry: a timer of its own, or
         // handle_timeout would only ever run at the hard one.
-        let rekey = (self.role == Role::Initiator && !self.rekey_started).then(|| self.expiry(true)).flatten();
+        let rekey =
+            (self.role == Role::Initiator && !self.rekey_started).then(|| self.expiry(true)).flatten();
         [retransmit, replay, expiry, rekey].into_iter().flatten().min()
     }
 

@@ -203,13 +203,16 @@ impl IkeSa {
         }
         self.trace(ctx, Trace::Authenticated);
         self.detect_nat(ctx, received);
-        // AM3: HASH_I, NAT-D (hashing the addresses AM1/AM2 used), INITIAL-CONTACT.
+        // AM3: HASH_I, NAT-D, INITIAL-CONTACT. AM3 already goes to 4500 when
+        // a NAT was seen (RFC 3947 4), and its NAT-D hash the addresses and
+        // ports of AM3 itself (RFC 3947 3.2), which the responder compares
+        // with those AM3 arrived on (as strongSwan floats, then builds AM3).
+        self.float_if_behind_nat(ctx);
         let mut auth = self.authentication_payloads(ctx, &transcript, Role::Initiator);
         let initial_contact: Vec<Payload> = auth.drain(2..).collect();
         let mut payloads = vec![auth.remove(1)];
         payloads.extend(self.nat_d_payloads(ctx, proposal));
         payloads.extend(initial_contact);
-        self.float_if_behind_nat(ctx);
         self.transition(ctx, Input::InternalAggressiveMode, IkeState::IAm2);
         self.phase = Phase::Established;
         self.send(ctx, ExchangeType::AGGRESSIVE, 0, payloads, true, false);

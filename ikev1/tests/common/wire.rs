@@ -110,3 +110,19 @@ pub fn plain_notifies_from(sim: &Simulation, side: Side) -> Vec<Notification> {
         .flat_map(|m| notifications(m.payloads()).into_iter().cloned().collect::<Vec<_>>())
         .collect()
 }
+
+/// A plain message re-emitted after `change` (lengths recomputed), for
+/// interceptor mutations that alter payloads rather than bytes.
+pub fn rewritten(datagram: &[u8], change: impl FnOnce(&mut Message)) -> Vec<u8> {
+    let mut message = Message::parse(datagram).expect("a well-formed message to rewrite");
+    change(&mut message);
+    message.emit().expect("the rewritten message emits")
+}
+
+/// The payloads of a plain message, for rewriting.
+pub fn payloads_mut(message: &mut Message) -> &mut Vec<Payload> {
+    match &mut message.body {
+        isakmp::Body::Plain(payloads) => payloads,
+        isakmp::Body::Encrypted { .. } => panic!("an encrypted body cannot be rewritten"),
+    }
+}

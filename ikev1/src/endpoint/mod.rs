@@ -147,6 +147,12 @@ impl Endpoint {
             let detail = format!("version {}", raw.header.version);
             return self.refuse_datagram(now, remote, DropReason::InvalidMajorVersion, detail);
         }
+        // RFC 2408 5.2 step 5: flags other than E, C and A are invalid (3.1:
+        // they MUST be zero), and the message is discarded.
+        if raw.header.flags.reserved_bits() != 0 {
+            let detail = format!("flags {}", raw.header.flags);
+            return self.refuse_datagram(now, remote, DropReason::InvalidFlags, detail);
+        }
         let parsed = match Message::parse(message) {
             Ok(parsed) => parsed,
             Err(error) => return self.refuse_datagram(now, remote, DropReason::Malformed, error.to_string()),

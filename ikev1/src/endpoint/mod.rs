@@ -228,28 +228,33 @@ impl Endpoint {
         requests: &mut Vec<Request>,
     ) {
         let header = message.header;
-        let first_message =
-            !header.responder_cookie.is_zero() || header.message_id.0 != 0 || message.is_encrypted();
-        let mode = match header.exchange {
-            ExchangeType::IDENTITY_PROTECTION => ExchangeMode::Main,
-            ExchangeType::AGGRESSIVE => ExchangeMode::Aggressive,
-            _ => {
-                return self.refuse_datagram(
-                    now,
-                    remote,
-                    DropReason::UnknownCookies,
-                    "no SA for these cookies".into(),
-                );
-            }
+        // Only MM1 and AM1 open an SA; anything else for no SA of ours is
+        // INVALID COOKIE (RFC 2408 5.2 step 1), unless it says what it is.
+        let opens_an_sa = header.responder_cookie.is_zero()
+            && !message.is_encrypted()
+            && header.exchange != ExchangeType::INFORMATIONAL;
+        let refusal = if !opens_an_sa {
+            Some((DropReason::UnknownCookies, "no SA for these cookies".to_owned()))
+        } else if !matches!(header.exchange, ExchangeType::IDENTITY_PROTECTION | ExchangeType::AGGRESSIVE) {
+            // RFC 2408 5.2 step 4: INVALID EXCHANGE TYPE.
+            Some((DropReason::UnexpectedExchange, format!("exchange {}", header.exchange.labelled())))
+        } else if header.message_id.0 != 0 {
+            // RFC 2408 5.2 step 6 and RFC 2409 5: Phase 1 uses message ID 0.
+            Some((
+                DropReason::InvalidMessageId,
+                format!("message ID {:#010x} in Phase 1", header.message_id.0),
+            ))
+        } else {
+            None
         };
-        if first_message {
-            return self.refuse_datagram(
-                now,
-                remote,
-                DropReason::UnknownCookies,
-                "no SA for these cookies".into(),
-            );
+        if let Some((reason, detail)) = refusal {
+            return self.refuse_datagram(now, remote, reason, detail);
         }
+        let mode = if header.exchange == ExchangeType::AGGRESSIVE {
+            ExchangeMode::Aggressive
+        } else {
+            ExchangeMode::Main
+        };
         let half_open = self.sas.values().filter(|sa| sa.is_half_open()).count();
         if half_open >= self.config.limits.max_half_open {
             return self.refuse_datagram(

@@ -81,7 +81,7 @@ impl SaKeys {
             }
         }
         for message in &encrypted {
-            let iv = sa.last_phase1_block.clone();
+            let iv = sa.last_phase1_block;
             let (payloads, last_block) = sa.open(message, &iv);
             sa.phase1_plaintexts.push(payloads);
             sa.last_phase1_block = last_block;

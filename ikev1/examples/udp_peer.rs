@@ -7,7 +7,10 @@
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use ikev1::policy::{Connection, ExchangeMode, IdentityConfig, Keyring, PeerSelector, Policy};
+use ikev1::policy::{
+    ChildPolicy, Connection, DhGroup, ExchangeMode, IdentityConfig, IpsecLifetime, IpsecMode, Keyring,
+    PeerSelector, Policy, TrafficSelector,
+};
 use ikev1::trace::ios;
 use ikev1::{Endpoint, EndpointConfig, Event, Timestamp};
 
@@ -22,9 +25,18 @@ fn main() {
         connection.exchange = ExchangeMode::Aggressive;
         connection.local_id = Some(IdentityConfig::Fqdn("a.example".into()));
     }
+    connection.children.push(ChildPolicy {
+        name: "net".into(),
+        mode: IpsecMode::Tunnel,
+        local_ts: TrafficSelector::host("198.51.100.1".parse().unwrap()),
+        remote_ts: TrafficSelector::host("198.51.100.129".parse().unwrap()),
+        esp_proposals: vec!["aes128-sha256".parse().unwrap()],
+        pfs: Some(DhGroup::Modp2048),
+        lifetime: IpsecLifetime::default(),
+    });
     let keyring = Keyring::default().with(PeerSelector::Address(remote), psk);
     let mut endpoint =
-        Endpoint::new(EndpointConfig::new(Policy { connections: vec![connection], keyring }), 7);
+        Endpoint::new(EndpointConfig::new(Policy { connections: vec![connection], keyring }), seed());
     let sockets: Vec<UdpSocket> =
         [500, 4500].iter().map(|port| UdpSocket::bind(SocketAddr::new(local, *port)).unwrap()).collect();
     for socket in &sockets {
@@ -53,7 +65,7 @@ fn main() {
         if endpoint.poll_timeout().is_some_and(|at| at <= now()) {
             endpoint.handle_timeout(now());
         }
-        if !endpoint.established().is_empty() {
+        if !endpoint.ipsec_sas().is_empty() {
             while let Some(transmit) = endpoint.poll_transmit() {
                 let socket = sockets.iter().find(|s| s.local_addr().unwrap() == transmit.local).unwrap();
                 socket.send_to(&transmit.payload, transmit.remote).unwrap();
@@ -63,8 +75,14 @@ fn main() {
                 ios::render(&trace).iter().for_each(|line| println!("{line}"));
             }
             println!("ESTABLISHED {:?}", endpoint.established());
+            println!("IPSEC {:?}", endpoint.ipsec_sas());
             return;
         }
     }
     println!("TIMEOUT");
+}
+
+/// A different seed per run, so a peer never mistakes us for an earlier run.
+fn seed() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |t| t.as_nanos() as u64)
 }

@@ -3,6 +3,7 @@
 //! clock or OS randomness inside, so the same seed and inputs always give the
 //! same bytes and the same trace.
 
+pub mod child_sa;
 pub mod config;
 pub mod counters;
 pub mod crypto;

@@ -118,8 +118,10 @@ mod dead_peer_detection {
         assert_eq!(ack[0].notify_type, NotifyType::R_U_THERE_ACK);
         assert_eq!(ack[0].dpd_sequence(), Some(7), "RFC 3706 5.1: the same sequence number");
         assert_eq!(ack[0].spi, keys.cookie_spi(), "RFC 3706 5.1: the SPI is the cookie pair");
-        // A's engine reads the ACK and keeps its SA.
+        // A's engine reads the ACK, drops it (it never asked: the R-U-THERE
+        // was forged in its name) and keeps its SA.
         assert_eq!(notifies_received(&sim, Side::A, "R-U-THERE-ACK"), 1);
+        assert_eq!(dropped(&sim, Side::A, ikev1::counters::DropReason::UnexpectedMessage), 1);
         assert_eq!((sim.a.established().len(), sim.b.established().len()), (1, 1));
     }
 

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use common::*;
 use ikev1::policy::{ExchangeMode, NatTMode, PeerSelector};
-use ikev1::sim::{Nat, Side, Simulation};
+use ikev1::sim::{Nat, Side, Simulation, WireRecord};
 use ikev1::trace::Trace;
 use isakmp::numbers::PayloadType;
 use isakmp::vendor_id;
@@ -36,9 +36,31 @@ fn nat_detected(sim: &Simulation, side: Side) -> (bool, bool) {
     }
 }
 
-/// The ports of every datagram, as (source, destination).
+/// A NAT keepalive: the single octet 0xFF (RFC 3948 2.3).
+fn is_keepalive(record: &WireRecord) -> bool {
+    record.packet.payload == isakmp::natt::KEEPALIVE
+}
+
+/// The ports of every IKE datagram, as (source, destination).
 fn ports(sim: &Simulation) -> Vec<(u16, u16)> {
-    sim.wire.iter().map(|r| (r.packet.source.port(), r.packet.destination.port())).collect()
+    sim.wire
+        .iter()
+        .filter(|r| !is_keepalive(r))
+        .map(|r| (r.packet.source.port(), r.packet.destination.port()))
+        .collect()
+}
+
+/// When A sent NAT keepalives, in seconds since the start.
+fn keepalives_from_a(sim: &Simulation) -> Vec<u64> {
+    sim.wire
+        .iter()
+        .filter(|r| is_keepalive(r))
+        .map(|r| {
+            assert_eq!(r.packet.from, Side::A, "only the side behind the NAT keeps it open");
+            assert_eq!(r.packet.destination.port(), 4500);
+            r.at.as_millis() / 1000
+        })
+        .collect()
 }
 
 /// RFC 3947 3 and 4: detection, then the float to 4500.
@@ -61,9 +83,13 @@ mod detection {
             ports(&sim),
             [(40_000, 500), (500, 500), (40_000, 500), (500, 500), (40_001, 4500), (4500, 4500)]
         );
-        for record in &sim.wire[4..] {
+        for record in sim.wire[4..].iter().filter(|r| !is_keepalive(r)) {
             assert_eq!(&record.packet.payload[..4], &[0; 4], "the Non-ESP Marker precedes IKE on 4500");
         }
+        // RFC 3948 2.3: A, behind the NAT, keeps its mapping open every 20 s.
+        let keepalives = keepalives_from_a(&sim);
+        assert!(keepalives.len() >= 2, "{keepalives:?}");
+        assert!(keepalives.windows(2).all(|w| w[1] - w[0] == 20), "{keepalives:?}");
     }
 
     #[test]

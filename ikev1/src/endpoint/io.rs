@@ -37,6 +37,21 @@ pub enum Event {
         connection: String,
         reason: String,
     },
+    /// Quick Mode completed: an IPsec SA pair is up.
+    IpsecSaEstablished(crate::child_sa::IpsecSaInfo),
+    /// A Quick Mode was refused or gave up.
+    IpsecSaFailed {
+        connection: String,
+        peer: SocketAddr,
+        reason: String,
+    },
+    /// An IPsec SA pair went away (deleted, expired, invalid SPI).
+    IpsecSaDeleted {
+        connection: String,
+        inbound_spi: String,
+        outbound_spi: String,
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -10,10 +10,11 @@
 //! while let Some(event) = endpoint.poll_event() { /* SA up/down, traces */ }
 //! ```
 
+mod children;
 pub mod io;
 
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, SocketAddr};
 
 use isakmp::natt::{NAT_T_PORT, Port4500};
 use isakmp::numbers::ExchangeType;
@@ -28,19 +29,50 @@ use crate::random::EngineRng;
 use crate::time::Timestamp;
 use crate::trace::show::IsakmpSaRow;
 use crate::trace::{Role, Trace};
+use children::{ChildRecord, Children};
 use io::{Event, Outbox, Transmit};
 
 /// The first IOS conn-id handed out.
 const FIRST_CONN_ID: u32 = 1001;
 
 pub struct Endpoint {
+    core: Core,
+    /// IKE SAs by the cookie we chose.
+    sas: BTreeMap<Cookie, IkeSa>,
+    children: Children,
+}
+
+/// Everything an SA may use while it works, kept apart from the SA table so
+/// both can be borrowed at once.
+struct Core {
     config: EndpointConfig,
     crypto: Box<dyn CryptoProvider>,
     rng: EngineRng,
     out: Outbox,
-    /// IKE SAs by the cookie we chose.
-    sas: BTreeMap<Cookie, IkeSa>,
     next_conn_id: u32,
+    spis: BTreeSet<u32>,
+}
+
+impl Core {
+    fn context<'a>(&'a mut self, now: Timestamp, requests: &'a mut Vec<Request>) -> Context<'a> {
+        Context {
+            now,
+            config: &self.config,
+            crypto: self.crypto.as_ref(),
+            rng: &mut self.rng,
+            out: &mut self.out,
+            next_conn_id: &mut self.next_conn_id,
+            requests,
+            spis: &mut self.spis,
+        }
+    }
+
+    /// RFC 2408 5.2: messages for no SA of ours are discarded (INVALID-COOKIE
+    /// MAY be sent; we do not answer unauthenticated strangers).
+    fn refuse(&mut self, now: Timestamp, remote: SocketAddr, reason: DropReason, detail: String) {
+        self.out.counters.drop(reason);
+        self.out.trace(now, 0, Some(remote), Trace::Dropped { reason, detail });
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,32 +100,47 @@ impl Endpoint {
     }
 
     pub fn with_crypto(config: EndpointConfig, seed: u64, crypto: Box<dyn CryptoProvider>) -> Self {
-        Self {
+        let core = Core {
             config,
             crypto,
             rng: EngineRng::from_seed(seed),
             out: Outbox::default(),
-            sas: BTreeMap::new(),
             next_conn_id: FIRST_CONN_ID,
-        }
+            spis: BTreeSet::new(),
+        };
+        Self { core, sas: BTreeMap::new(), children: Children::default() }
     }
 
     pub fn config(&self) -> &EndpointConfig {
-        &self.config
+        &self.core.config
     }
 
     pub fn counters(&self) -> &Counters {
-        &self.out.counters
+        &self.core.out.counters
     }
 
-    /// Starts Phase 1 of a configured connection from port 500.
+    /// Brings a connection up: Phase 1, then Quick Mode for each child policy.
     pub fn initiate(&mut self, now: Timestamp, connection: &str) -> Result<(), InitiateError> {
-        let mut connection = self
+        let children = self.connection(connection)?.children.iter().map(|c| c.name.clone()).collect();
+        self.start_phase1(now, connection, children)
+    }
+
+    fn connection(&self, name: &str) -> Result<&Connection, InitiateError> {
+        self.core
             .config
             .policy
-            .connection(connection)
-            .cloned()
-            .ok_or_else(|| InitiateError::UnknownConnection(connection.to_owned()))?;
+            .connection(name)
+            .ok_or_else(|| InitiateError::UnknownConnection(name.to_owned()))
+    }
+
+    /// A new Phase 1 from port 500, to negotiate `children` once up.
+    fn start_phase1(
+        &mut self,
+        now: Timestamp,
+        name: &str,
+        children: Vec<String>,
+    ) -> Result<(), InitiateError> {
+        let mut connection = self.connection(name)?.clone();
         let remote =
             connection.remote_address.ok_or_else(|| InitiateError::NoPeerAddress(connection.name.clone()))?;
         // RFC 2407 4.6.3.3: INITIAL-CONTACT says this is the first SA with
@@ -104,13 +151,12 @@ impl Endpoint {
         let local = SocketAddr::new(connection.local_address, isakmp::natt::IKE_PORT);
         let remote = SocketAddr::new(remote, isakmp::natt::IKE_PORT);
         let mut requests = Vec::new();
-        let sa = {
-            let mut ctx = self.context(now, &mut requests);
-            match connection.exchange {
-                ExchangeMode::Main => ike_sa::initiate_main(&mut ctx, &connection, local, remote),
-                ExchangeMode::Aggressive => ike_sa::initiate_aggressive(&mut ctx, &connection, local, remote),
-            }
+        let mut ctx = self.core.context(now, &mut requests);
+        let mut sa = match connection.exchange {
+            ExchangeMode::Main => ike_sa::initiate_main(&mut ctx, &connection, local, remote),
+            ExchangeMode::Aggressive => ike_sa::initiate_aggressive(&mut ctx, &connection, local, remote),
         };
+        sa.children_to_start = children;
         self.sas.insert(sa.own_cookie(), sa);
         self.finish(now, requests);
         Ok(())
@@ -124,51 +170,41 @@ impl Endpoint {
         remote: SocketAddr,
         datagram: &[u8],
     ) {
-        self.out.counters.datagrams_received += 1;
+        self.core.out.counters.datagrams_received += 1;
         let message = if local.port() == NAT_T_PORT {
             match Port4500::classify(datagram) {
                 Ok(Port4500::Ike(message)) => message,
-                Ok(Port4500::Keepalive) => return self.out.counters.drop(DropReason::NotIke),
+                Ok(Port4500::Keepalive) => return self.core.out.counters.drop(DropReason::NotIke),
                 // The IPsec data plane is not wired yet: ESP is counted and dropped.
-                Ok(Port4500::Esp(_)) => return self.out.counters.drop(DropReason::NotIke),
-                Err(error) => {
-                    return self.refuse_datagram(now, remote, DropReason::Malformed, error.to_string());
-                }
+                Ok(Port4500::Esp(_)) => return self.core.out.counters.drop(DropReason::NotIke),
+                Err(error) => return self.core.refuse(now, remote, DropReason::Malformed, error.to_string()),
             }
         } else {
             datagram
         };
         let raw = match RawHeader::peek(message) {
             Ok(raw) => raw,
-            Err(error) => return self.refuse_datagram(now, remote, DropReason::Malformed, error.to_string()),
+            Err(error) => return self.core.refuse(now, remote, DropReason::Malformed, error.to_string()),
         };
         // RFC 2408 5.2: a major version we do not speak is discarded.
         if raw.header.version.major() != 1 {
             let detail = format!("version {}", raw.header.version);
-            return self.refuse_datagram(now, remote, DropReason::InvalidMajorVersion, detail);
+            return self.core.refuse(now, remote, DropReason::InvalidMajorVersion, detail);
         }
         // RFC 2408 5.2 step 5: flags other than E, C and A are invalid (3.1:
         // they MUST be zero), and the message is discarded.
         if raw.header.flags.reserved_bits() != 0 {
             let detail = format!("flags {}", raw.header.flags);
-            return self.refuse_datagram(now, remote, DropReason::InvalidFlags, detail);
+            return self.core.refuse(now, remote, DropReason::InvalidFlags, detail);
         }
         let parsed = match Message::parse(message) {
             Ok(parsed) => parsed,
-            Err(error) => return self.refuse_datagram(now, remote, DropReason::Malformed, error.to_string()),
+            Err(error) => return self.core.refuse(now, remote, DropReason::Malformed, error.to_string()),
         };
         let mut requests = Vec::new();
         match self.find_sa(&raw, remote) {
             Some(cookie) => {
-                let mut ctx = Self::split_context(
-                    now,
-                    &self.config,
-                    self.crypto.as_ref(),
-                    &mut self.rng,
-                    &mut self.out,
-                    &mut self.next_conn_id,
-                    &mut requests,
-                );
+                let mut ctx = self.core.context(now, &mut requests);
                 if let Some(sa) = self.sas.get_mut(&cookie) {
                     sa.handle(&mut ctx, parsed, message, local, remote);
                 }
@@ -176,13 +212,6 @@ impl Endpoint {
             None => self.new_responder(now, parsed, message, local, remote, &mut requests),
         }
         self.finish(now, requests);
-    }
-
-    /// RFC 2408 5.2: messages for no SA of ours are discarded (INVALID-COOKIE
-    /// MAY be sent; we do not answer unauthenticated strangers).
-    fn refuse_datagram(&mut self, now: Timestamp, remote: SocketAddr, reason: DropReason, detail: String) {
-        self.out.counters.drop(reason);
-        self.out.trace(now, 0, Some(remote), Trace::Dropped { reason, detail });
     }
 
     /// Which SA a message belongs to, by cookies (and address while the
@@ -248,7 +277,7 @@ impl Endpoint {
             None
         };
         if let Some((reason, detail)) = refusal {
-            return self.refuse_datagram(now, remote, reason, detail);
+            return self.core.refuse(now, remote, reason, detail);
         }
         let mode = if header.exchange == ExchangeType::AGGRESSIVE {
             ExchangeMode::Aggressive
@@ -256,8 +285,8 @@ impl Endpoint {
             ExchangeMode::Main
         };
         let half_open = self.sas.values().filter(|sa| sa.is_half_open()).count();
-        if half_open >= self.config.limits.max_half_open {
-            return self.refuse_datagram(
+        if half_open >= self.core.config.limits.max_half_open {
+            return self.core.refuse(
                 now,
                 remote,
                 DropReason::HalfOpenLimit,
@@ -266,25 +295,13 @@ impl Endpoint {
         }
         let Some(connection) = self.responder_connection(local, remote, mode) else {
             let detail = format!("no {mode:?} Mode connection for peer {}", remote.ip());
-            return self.refuse_datagram(now, remote, DropReason::NoPolicy, detail);
+            return self.core.refuse(now, remote, DropReason::NoPolicy, detail);
         };
         let received = ike_sa::received_plain(message, local, remote);
-        let sa = {
-            let mut ctx = Self::split_context(
-                now,
-                &self.config,
-                self.crypto.as_ref(),
-                &mut self.rng,
-                &mut self.out,
-                &mut self.next_conn_id,
-                requests,
-            );
-            match mode {
-                ExchangeMode::Main => ike_sa::respond_main(&mut ctx, &connection, received, bytes),
-                ExchangeMode::Aggressive => {
-                    ike_sa::respond_aggressive(&mut ctx, &connection, received, bytes)
-                }
-            }
+        let mut ctx = self.core.context(now, requests);
+        let sa = match mode {
+            ExchangeMode::Main => ike_sa::respond_main(&mut ctx, &connection, received, bytes),
+            ExchangeMode::Aggressive => ike_sa::respond_aggressive(&mut ctx, &connection, received, bytes),
         };
         self.sas.insert(sa.own_cookie(), sa);
     }
@@ -297,7 +314,8 @@ impl Endpoint {
         mode: ExchangeMode,
     ) -> Option<Connection> {
         let candidates = || {
-            self.config
+            self.core
+                .config
                 .policy
                 .connections
                 .iter()
@@ -312,17 +330,9 @@ impl Endpoint {
     /// Time has come (at or after [`Self::poll_timeout`]).
     pub fn handle_timeout(&mut self, now: Timestamp) {
         let mut requests = Vec::new();
-        let mut rekeys = Vec::new();
+        let mut phase1_rekeys = Vec::new();
         {
-            let mut ctx = Self::split_context(
-                now,
-                &self.config,
-                self.crypto.as_ref(),
-                &mut self.rng,
-                &mut self.out,
-                &mut self.next_conn_id,
-                &mut requests,
-            );
+            let mut ctx = self.core.context(now, &mut requests);
             for sa in self.sas.values_mut() {
                 sa.handle_timeout(&mut ctx);
                 if sa.expiry(false).is_some_and(|hard| hard <= now) {
@@ -334,62 +344,141 @@ impl Endpoint {
                 {
                     ctx.out.trace(now, sa.conn_id, Some(sa.remote), Trace::Expired { soft: true });
                     sa.rekey_started = true;
-                    rekeys.push(sa.connection.name.clone());
+                    phase1_rekeys.push(sa.connection.name.clone());
                 }
             }
         }
-        for connection in rekeys {
-            // The old SA stays until it expires; the new one takes over.
-            let _ = self.initiate(now, &connection);
+        // IKEv1 Phase 1 re-keys alone: the IPsec SAs live on under the new SA.
+        for connection in phase1_rekeys {
+            let _ = self.start_phase1(now, &connection, Vec::new());
         }
+        self.child_timeouts(now);
         self.finish(now, requests);
+    }
+
+    /// IPsec SA lifetimes: re-key what we initiated at 90 %, delete at 100 %.
+    fn child_timeouts(&mut self, now: Timestamp) {
+        let expired = self.children.spis_where(|r| r.expires_at() <= now);
+        for spi in expired {
+            self.delete_child(now, spi, "lifetime expired");
+        }
+        let due: Vec<(u32, String, String)> = self
+            .children
+            .iter()
+            .filter(|r| r.sa.we_initiated && !r.rekey_started && r.rekey_at() <= now)
+            .map(|r| (r.sa.inbound.spi, r.sa.connection.clone(), r.sa.child.clone()))
+            .collect();
+        for (spi, connection, child) in due {
+            if let Some(record) = self.children.get_mut(spi) {
+                record.rekey_started = true;
+            }
+            self.negotiate_child(now, &connection, &child);
+        }
+    }
+
+    /// Quick Mode for one child: over an established IKE SA of the
+    /// connection, or after a new Phase 1.
+    fn negotiate_child(&mut self, now: Timestamp, connection: &str, child: &str) {
+        let policy = self
+            .connection(connection)
+            .ok()
+            .and_then(|c| c.children.iter().find(|p| p.name == child).cloned());
+        let Some(policy) = policy else { return };
+        let owner = self
+            .sas
+            .iter()
+            .filter(|(_, sa)| sa.connection.name == connection && sa.is_established())
+            .max_by_key(|(_, sa)| sa.established_at)
+            .map(|(cookie, _)| *cookie);
+        match owner {
+            Some(cookie) => {
+                let mut requests = Vec::new();
+                let mut ctx = self.core.context(now, &mut requests);
+                if let Some(sa) = self.sas.get_mut(&cookie) {
+                    sa.start_quick_mode(&mut ctx, &policy);
+                }
+                self.finish(now, requests);
+            }
+            None => {
+                let _ = self.start_phase1(now, connection, vec![child.to_owned()]);
+            }
+        }
     }
 
     /// When [`Self::handle_timeout`] next has work.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        self.sas.values().filter_map(IkeSa::next_timeout).min()
+        self.sas.values().filter_map(IkeSa::next_timeout).chain(self.children.next_deadline()).min()
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.out.transmits.pop_front()
+        self.core.out.transmits.pop_front()
     }
 
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.out.events.pop_front()
+        self.core.out.events.pop_front()
     }
 
-    /// Deletes every IKE SA of a connection, telling the peer.
+    /// Deletes every SA of a connection, telling the peer.
     pub fn delete_connection(&mut self, now: Timestamp, connection: &str) {
+        for spi in self.children.spis_where(|r| r.sa.connection == connection) {
+            self.delete_child(now, spi, "deleted by operator");
+        }
         self.delete_where(now, "deleted by operator", |sa| sa.connection.name == connection);
     }
 
     /// Deletes every SA, telling each peer (unless impaired not to).
     pub fn shutdown(&mut self, now: Timestamp) {
+        for spi in self.children.spis_where(|_| true) {
+            self.delete_child(now, spi, "shutdown");
+        }
         self.delete_where(now, "shutdown", |_| true);
     }
 
     /// Forgets every SA without telling anyone, as a reboot would.
     pub fn forget_all(&mut self) {
         self.sas.clear();
+        self.children = Children::default();
+        self.core.spis.clear();
     }
 
     fn delete_where(&mut self, now: Timestamp, reason: &str, wanted: impl Fn(&IkeSa) -> bool) {
         let mut requests = Vec::new();
         {
-            let mut ctx = Self::split_context(
-                now,
-                &self.config,
-                self.crypto.as_ref(),
-                &mut self.rng,
-                &mut self.out,
-                &mut self.next_conn_id,
-                &mut requests,
-            );
+            let mut ctx = self.core.context(now, &mut requests);
             for sa in self.sas.values_mut().filter(|sa| wanted(sa)) {
                 sa.delete(&mut ctx, reason);
             }
         }
         self.finish(now, requests);
+    }
+
+    /// Deletes an IPsec SA pair, telling the peer through its IKE SA
+    /// (RFC 2408 3.15: Delete with our inbound SPI) when one is up.
+    fn delete_child(&mut self, now: Timestamp, inbound_spi: u32, reason: &str) {
+        let Some(record) = self.children.remove(inbound_spi) else { return };
+        let mut requests = Vec::new();
+        {
+            let mut ctx = self.core.context(now, &mut requests);
+            let owner = self
+                .sas
+                .values_mut()
+                .find(|sa| sa.is_established() && sa.connection.name == record.sa.connection);
+            if let Some(sa) = owner {
+                sa.send_child_delete(&mut ctx, inbound_spi);
+            }
+        }
+        self.forget_child(record, reason);
+        self.finish(now, requests);
+    }
+
+    fn forget_child(&mut self, record: ChildRecord, reason: &str) {
+        self.core.spis.remove(&record.sa.inbound.spi);
+        self.core.out.event(Event::IpsecSaDeleted {
+            connection: record.sa.connection.clone(),
+            inbound_spi: format!("{:08x}", record.sa.inbound.spi),
+            outbound_spi: format!("{:08x}", record.sa.outbound.spi),
+            reason: reason.to_owned(),
+        });
     }
 
     /// `show crypto isakmp sa`.
@@ -402,53 +491,73 @@ impl Endpoint {
         self.sas.values().filter(|sa| sa.is_established()).map(IkeSa::info).collect()
     }
 
-    fn context<'a>(&'a mut self, now: Timestamp, requests: &'a mut Vec<Request>) -> Context<'a> {
-        Self::split_context(
-            now,
-            &self.config,
-            self.crypto.as_ref(),
-            &mut self.rng,
-            &mut self.out,
-            &mut self.next_conn_id,
-            requests,
-        )
-    }
-
-    fn split_context<'a>(
-        now: Timestamp,
-        config: &'a EndpointConfig,
-        crypto: &'a dyn CryptoProvider,
-        rng: &'a mut EngineRng,
-        out: &'a mut Outbox,
-        next_conn_id: &'a mut u32,
-        requests: &'a mut Vec<Request>,
-    ) -> Context<'a> {
-        Context { now, config, crypto, rng, out, next_conn_id, requests }
+    /// The IPsec SA pairs in use (outbound active).
+    pub fn ipsec_sas(&self) -> Vec<crate::child_sa::IpsecSaInfo> {
+        self.children.iter().filter(|r| r.outbound_active).map(|r| r.sa.info()).collect()
     }
 
     /// Carries out what the SAs asked for, then drops dead SAs.
     fn finish(&mut self, now: Timestamp, requests: Vec<Request>) {
         for request in requests {
             match request {
-                Request::ForgetPeer { peer, keep } => {
-                    let mut nested = Vec::new();
-                    let mut ctx = Self::split_context(
-                        now,
-                        &self.config,
-                        self.crypto.as_ref(),
-                        &mut self.rng,
-                        &mut self.out,
-                        &mut self.next_conn_id,
-                        &mut nested,
-                    );
-                    for (cookie, sa) in self.sas.iter_mut() {
-                        if *cookie != keep && sa.remote.ip() == peer && !sa.is_dead() {
-                            sa.fail(&mut ctx, "INITIAL-CONTACT from the peer");
+                Request::ForgetPeer { peer, keep } => self.forget_peer(now, peer, keep),
+                Request::InstallChild { child, outbound_active } => {
+                    let info = child.info();
+                    self.children.insert(ChildRecord {
+                        sa: *child,
+                        outbound_active,
+                        installed_at: now,
+                        rekey_started: false,
+                    });
+                    if outbound_active {
+                        self.core.out.event(Event::IpsecSaEstablished(info));
+                    }
+                }
+                Request::ActivateChild { inbound_spi } => {
+                    if let Some(record) = self.children.get_mut(inbound_spi) {
+                        record.outbound_active = true;
+                        let info = record.sa.info();
+                        self.core.out.event(Event::IpsecSaEstablished(info));
+                    }
+                }
+                Request::RemoveChild { inbound_spi, reason } => {
+                    if let Some(record) = self.children.remove(inbound_spi) {
+                        self.forget_child(record, &reason);
+                    }
+                }
+                Request::PeerDroppedChild { outbound_spi, reason, renegotiate } => {
+                    let Some(inbound_spi) = self.children.inbound_spi_of_outbound(outbound_spi) else {
+                        continue;
+                    };
+                    if let Some(record) = self.children.remove(inbound_spi) {
+                        let (connection, child) = (record.sa.connection.clone(), record.sa.child.clone());
+                        self.forget_child(record, &reason);
+                        if renegotiate {
+                            self.negotiate_child(now, &connection, &child);
                         }
                     }
                 }
             }
         }
         self.sas.retain(|_, sa| !sa.is_dead());
+    }
+
+    /// INITIAL-CONTACT: the peer has forgotten everything; so do we, but for
+    /// the SA that carried the news.
+    fn forget_peer(&mut self, now: Timestamp, peer: IpAddr, keep: Cookie) {
+        let mut nested = Vec::new();
+        {
+            let mut ctx = self.core.context(now, &mut nested);
+            for (cookie, sa) in self.sas.iter_mut() {
+                if *cookie != keep && sa.remote.ip() == peer && !sa.is_dead() {
+                    sa.fail(&mut ctx, "INITIAL-CONTACT from the peer");
+                }
+            }
+        }
+        for spi in self.children.spis_where(|r| r.sa.remote.ip() == peer && r.sa.ike_sa != keep) {
+            if let Some(record) = self.children.remove(spi) {
+                self.forget_child(record, "INITIAL-CONTACT from the peer");
+            }
+        }
     }
 }

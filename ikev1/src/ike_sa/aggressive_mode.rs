@@ -60,7 +60,7 @@ pub(crate) fn initiate(
     payloads.push(Payload::from(PayloadBody::Identification(id)));
     payloads.extend(sa.own_vendor_ids(ctx, None));
     sa.phase = Phase::AggressiveExpectResponse(ExpectAggressiveResponse { offered, sa_i_b, key_pair, ni });
-    sa.send(ctx, ExchangeType::AGGRESSIVE, 0, payloads, false, true);
+    sa.send_phase1(ctx, ExchangeType::AGGRESSIVE, payloads, false, true);
     sa
 }
 
@@ -150,7 +150,7 @@ impl IkeSa {
         payloads.extend(nat_d);
         self.transition(ctx, Input::InternalAggressiveMode, IkeState::RAm1);
         self.phase = Phase::AggressiveExpectAuth(ExpectAggressiveAuth { transcript, id_ii });
-        self.send(ctx, ExchangeType::AGGRESSIVE, 0, payloads, false, true);
+        self.send_phase1(ctx, ExchangeType::AGGRESSIVE, payloads, false, true);
         self.transition(ctx, Input::InternalComplete, IkeState::RAm2);
     }
 
@@ -165,7 +165,7 @@ impl IkeSa {
             );
         }
         self.cookies.responder = received.header.responder_cookie.0;
-        self.pending = None;
+        self.flight.answered();
         self.transition(ctx, Input::PeerAggressiveMode, IkeState::IAm2);
         self.trace(ctx, Trace::Processing { payload: "SA".into(), message_id: 0 });
         let Some(sa) = received.sa() else {
@@ -215,7 +215,7 @@ impl IkeSa {
         payloads.extend(initial_contact);
         self.transition(ctx, Input::InternalAggressiveMode, IkeState::IAm2);
         self.phase = Phase::Established;
-        self.send(ctx, ExchangeType::AGGRESSIVE, 0, payloads, true, false);
+        self.send_phase1(ctx, ExchangeType::AGGRESSIVE, payloads, true, false);
         self.transition(ctx, Input::InternalComplete, IkeState::P1Complete);
         self.establish(ctx, proposal.lifetime_secs);
     }
@@ -228,8 +228,8 @@ impl IkeSa {
             }
             return;
         }
-        self.accept(received);
-        self.pending = None;
+        self.accept(ctx.now, received);
+        self.flight.answered();
         self.follow_peer(ctx, received);
         self.transition(ctx, Input::PeerAggressiveMode, IkeState::P1Complete);
         self.trace(ctx, Trace::Authenticated);

@@ -11,7 +11,7 @@ use isakmp::payload::Notification;
 use isakmp::{Payload, PayloadBody};
 
 use super::received::Received;
-use super::{Context, IkeSa};
+use super::{Context, IkeSa, Request};
 use crate::counters::DropReason;
 use crate::keys::informational_hash;
 use crate::trace::Trace;
@@ -22,7 +22,7 @@ impl IkeSa {
             if !self.verify_informational_hash(ctx, &received) {
                 return;
             }
-            self.accept(&mut received);
+            self.accept(ctx.now, &mut received);
             if let Some(crypto) = self.crypto.as_mut() {
                 crypto.close_exchange(received.message_id());
             }
@@ -35,7 +35,7 @@ impl IkeSa {
         }
         let notifications: Vec<Notification> = received.notifications().cloned().collect();
         for notification in notifications {
-            self.on_notify(ctx, &notification, received.encrypted);
+            self.on_notify(ctx, &notification, received.encrypted, received.message_id());
         }
         let deletes: Vec<isakmp::payload::Delete> = received.deletes().cloned().collect();
         for delete in deletes {
@@ -62,7 +62,13 @@ impl IkeSa {
         true
     }
 
-    fn on_notify(&mut self, ctx: &mut Context<'_>, notification: &Notification, encrypted: bool) {
+    fn on_notify(
+        &mut self,
+        ctx: &mut Context<'_>,
+        notification: &Notification,
+        encrypted: bool,
+        message_id: u32,
+    ) {
         let notify = notification.notify_type;
         ctx.out.counters.notify_received(notify);
         self.trace(
@@ -75,7 +81,20 @@ impl IkeSa {
         );
         match notify {
             NotifyType::R_U_THERE if encrypted => self.answer_dpd(ctx, notification),
-            NotifyType::R_U_THERE_ACK | NotifyType::INITIAL_CONTACT | NotifyType::RESPONDER_LIFETIME => {}
+            NotifyType::CONNECTED if encrypted => self.on_connected(ctx, message_id),
+            // RFC 2408 3.14.1: the peer received ESP on an SPI it does not know,
+            // one of our outbound SPIs; drop that SA and negotiate a new one.
+            NotifyType::INVALID_SPI if encrypted && notification.protocol == ProtocolId::ESP => {
+                if let Ok(spi) = <[u8; 4]>::try_from(notification.spi.as_slice()) {
+                    ctx.requests.push(Request::PeerDroppedChild {
+                        outbound_spi: u32::from_be_bytes(spi),
+                        reason: "INVALID-SPI from the peer".into(),
+                        renegotiate: true,
+                    });
+                }
+            }
+            NotifyType::R_U_THERE_ACK if encrypted => self.on_dpd_ack(ctx, notification),
+            NotifyType::INITIAL_CONTACT | NotifyType::RESPONDER_LIFETIME => {}
             error if error.is_error() && !self.is_established() => {
                 self.fail(ctx, &format!("peer refused: {error}"));
             }
@@ -114,6 +133,34 @@ impl IkeSa {
             if delete.spis.iter().any(|spi| spi == ours.as_slice()) {
                 self.fail(ctx, "deleted by peer");
             }
+        } else if delete.protocol == ProtocolId::ESP {
+            // The peer deleted its inbound SAs: our outbound ones (RFC 2408 3.15).
+            for spi in delete.spis.iter().filter_map(|spi| <[u8; 4]>::try_from(spi).ok()) {
+                ctx.requests.push(Request::PeerDroppedChild {
+                    outbound_spi: u32::from_be_bytes(spi),
+                    reason: "deleted by peer".into(),
+                    renegotiate: false,
+                });
+            }
         }
+    }
+
+    /// Tells the peer an IPsec SA is gone: Delete with our inbound SPI.
+    pub(crate) fn send_child_delete(&mut self, ctx: &mut Context<'_>, inbound_spi: u32) {
+        if self.impairments.no_delete() {
+            return self.impaired(ctx, "no_delete", "Delete payload withheld");
+        }
+        let spi = inbound_spi.to_be_bytes();
+        let Some(spis) = isakmp::payload::SpiList::new([spi.as_slice()]) else { return };
+        let delete =
+            isakmp::payload::Delete { doi: isakmp::numbers::Doi::IPSEC, protocol: ProtocolId::ESP, spis };
+        self.trace(
+            ctx,
+            Trace::DeleteSent {
+                protocol: ProtocolId::ESP.to_string(),
+                spis: vec![format!("{inbound_spi:08x}")],
+            },
+        );
+        self.send_informational(ctx, vec![Payload::from(PayloadBody::Delete(delete))]);
     }
 }

@@ -47,7 +47,7 @@ pub(crate) fn initiate(
     sa.transition(ctx, Input::SaRequestMainMode, IkeState::IMm1);
     sa.trace(ctx, Trace::BeginExchange { exchange: "Main Mode", message_id: 0 });
     sa.phase = Phase::MainExpectSa(ExpectSa { offered, sa_i_b });
-    sa.send(ctx, ExchangeType::IDENTITY_PROTECTION, 0, payloads, false, true);
+    sa.send_phase1(ctx, ExchangeType::IDENTITY_PROTECTION, payloads, false, true);
     sa
 }
 
@@ -67,7 +67,7 @@ pub(crate) fn respond(
         sa.transition(ctx, Input::InternalMainMode, IkeState::RMm1);
         let state = ExpectKeRequest { sa_i_b: answer.sa_i_b, proposal: answer.proposal };
         sa.phase = Phase::MainExpectKeRequest(state);
-        sa.send(ctx, ExchangeType::IDENTITY_PROTECTION, 0, answer.payloads, false, true);
+        sa.send_phase1(ctx, ExchangeType::IDENTITY_PROTECTION, answer.payloads, false, true);
         sa.transition(ctx, Input::InternalComplete, IkeState::RMm2);
     }
     sa.current_request = None;
@@ -197,7 +197,7 @@ impl IkeSa {
             );
         }
         self.cookies.responder = received.header.responder_cookie.0;
-        self.pending = None;
+        self.flight.answered();
         self.transition(ctx, Input::PeerMainMode, IkeState::IMm2);
         self.trace(ctx, Trace::Processing { payload: "SA".into(), message_id: 0 });
         let Some(sa) = received.sa() else {
@@ -221,7 +221,7 @@ impl IkeSa {
             return self.fail(ctx, "cannot start the key exchange");
         };
         self.phase = Phase::MainExpectKe(ExpectKe { sa_i_b: state.sa_i_b, proposal, key_pair, ni });
-        self.send(ctx, ExchangeType::IDENTITY_PROTECTION, 0, payloads, false, true);
+        self.send_phase1(ctx, ExchangeType::IDENTITY_PROTECTION, payloads, false, true);
         self.transition(ctx, Input::InternalComplete, IkeState::IMm3);
     }
 
@@ -231,7 +231,7 @@ impl IkeSa {
             self.phase = Phase::MainExpectKeRequest(state);
             return self.drop_message(ctx, DropReason::EncryptionMismatch, "MM3 must be plain");
         }
-        self.pending = None;
+        self.flight.answered();
         self.transition(ctx, Input::PeerMainMode, IkeState::RMm3);
         let Some((g_xi, ni)) = self.peer_key_exchange(ctx, &received) else {
             return self.fail(ctx, "invalid key exchange in MM3");
@@ -253,7 +253,7 @@ impl IkeSa {
         self.detect_nat(ctx, &received);
         self.transition(ctx, Input::InternalMainMode, IkeState::RMm3);
         self.phase = Phase::MainExpectIdRequest(Transcript { g_xi, g_xr, sa_i_b: state.sa_i_b });
-        self.send(ctx, ExchangeType::IDENTITY_PROTECTION, 0, payloads, false, true);
+        self.send_phase1(ctx, ExchangeType::IDENTITY_PROTECTION, payloads, false, true);
         self.transition(ctx, Input::InternalComplete, IkeState::RMm4);
     }
 
@@ -263,7 +263,7 @@ impl IkeSa {
             self.phase = Phase::MainExpectKe(state);
             return self.drop_message(ctx, DropReason::EncryptionMismatch, "MM4 must be plain");
         }
-        self.pending = None;
+        self.flight.answered();
         self.transition(ctx, Input::PeerMainMode, IkeState::IMm4);
         let Some((g_xr, nr)) = self.peer_key_exchange(ctx, &received) else {
             return self.fail(ctx, "invalid key exchange in MM4");
@@ -283,7 +283,7 @@ impl IkeSa {
         let transcript = Transcript { g_xi, g_xr, sa_i_b: state.sa_i_b };
         let payloads = self.authentication_payloads(ctx, &transcript, Role::Initiator);
         self.phase = Phase::MainExpectIdResponse(transcript);
-        self.send(ctx, ExchangeType::IDENTITY_PROTECTION, 0, payloads, true, true);
+        self.send_phase1(ctx, ExchangeType::IDENTITY_PROTECTION, payloads, true, true);
         self.transition(ctx, Input::InternalComplete, IkeState::IMm5);
     }
 
@@ -299,15 +299,15 @@ impl IkeSa {
             }
             return;
         }
-        self.accept(received);
-        self.pending = None;
+        self.accept(ctx.now, received);
+        self.flight.answered();
         self.follow_peer(ctx, received);
         self.transition(ctx, Input::PeerMainMode, IkeState::RMm5);
         self.trace(ctx, Trace::Authenticated);
         self.handle_initial_contact(ctx, received);
         let payloads = self.authentication_payloads(ctx, &transcript, Role::Responder);
         self.phase = Phase::Established;
-        self.send(ctx, ExchangeType::IDENTITY_PROTECTION, 0, payloads, true, false);
+        self.send_phase1(ctx, ExchangeType::IDENTITY_PROTECTION, payloads, true, false);
         self.transition(ctx, Input::InternalComplete, IkeState::P1Complete);
         let lifetime = self.crypto.as_ref().map_or(0, |c| c.proposal.lifetime_secs);
         self.establish(ctx, lifetime);
@@ -325,8 +325,8 @@ impl IkeSa {
             }
             return;
         }
-        self.accept(received);
-        self.pending = None;
+        self.accept(ctx.now, received);
+        self.flight.answered();
         self.transition(ctx, Input::PeerMainMode, IkeState::IMm6);
         self.trace(ctx, Trace::Authenticated);
         self.handle_initial_contact(ctx, received);
@@ -526,6 +526,7 @@ impl IkeSa {
                 },
             );
             self.nat_detected = detection.any() || self.connection.nat_traversal.mode == NatTMode::Force;
+            self.nat_local_behind = detection.local_behind_nat;
         }
     }
 

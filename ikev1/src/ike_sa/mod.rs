@@ -6,14 +6,19 @@
 //! time from the caller's clock.
 
 mod aggressive_mode;
+mod flight;
 mod identity;
 mod informational;
+mod ipsec_proposal;
+mod liveness;
 mod main_mode;
 pub(crate) mod nat_t;
 mod phase;
 pub(crate) mod proposal;
+mod quick_mode;
 mod received;
 mod sa_crypto;
+mod traffic_selector;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -25,6 +30,7 @@ use isakmp::{Body, Cookie, Flags, Header, Message, MessageId, Payload, Plaintext
 
 pub(crate) use aggressive_mode::initiate as initiate_aggressive;
 pub(crate) use aggressive_mode::respond as respond_aggressive;
+use flight::{Due, Flight};
 pub(crate) use main_mode::initiate as initiate_main;
 pub(crate) use main_mode::respond as respond_main;
 use phase::Phase;
@@ -53,28 +59,38 @@ pub(crate) struct Context<'a> {
     pub next_conn_id: &'a mut u32,
     /// Work for the endpoint, done after the SA returns.
     pub requests: &'a mut Vec<Request>,
+    /// Inbound SPIs in use, so a new one never collides (RFC 4303 2.1).
+    pub spis: &'a mut std::collections::BTreeSet<u32>,
+}
+
+impl Context<'_> {
+    /// A fresh inbound SPI: random, never one of the reserved values 1-255
+    /// (RFC 4303 2.1), never one in use.
+    pub fn allocate_spi(&mut self) -> u32 {
+        loop {
+            let spi = self.rng.public_nonzero_u32();
+            if spi > 255 && self.spis.insert(spi) {
+                return spi;
+            }
+        }
+    }
 }
 
 /// Endpoint-level consequences of something an SA processed.
-#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Request {
     /// INITIAL-CONTACT (RFC 2407 4.6.3.3): the peer rebooted; delete every
     /// other SA with it.
     ForgetPeer { peer: std::net::IpAddr, keep: Cookie },
-}
-
-/// A message we answered, kept so that a retransmitted request gets the same
-/// answer instead of being processed twice.
-struct Answered {
-    request: Vec<u8>,
-    response: Vec<u8>,
-}
-
-/// Our last request, retransmitted until answered (RFC 2408 5.1).
-struct Pending {
-    message: Vec<u8>,
-    retransmissions: u32,
-    deadline: Timestamp,
+    /// Quick Mode produced an IPsec SA pair. The inbound SA is usable at
+    /// once; the outbound one once the exchange is confirmed.
+    InstallChild { child: Box<crate::child_sa::NegotiatedChild>, outbound_active: bool },
+    /// The exchange is confirmed (QM3, or CONNECTED): use the outbound SA.
+    ActivateChild { inbound_spi: u32 },
+    /// Remove an IPsec SA pair we installed, without telling the peer.
+    RemoveChild { inbound_spi: u32, reason: String },
+    /// The peer deleted (or declared invalid) the SA it receives on, which
+    /// is our outbound SA with this SPI.
+    PeerDroppedChild { outbound_spi: u32, reason: String, renegotiate: bool },
 }
 
 pub(crate) struct IkeSa {
@@ -92,12 +108,19 @@ pub(crate) struct IkeSa {
     crypto: Option<SaCrypto>,
     nat_t: Option<NatTVersion>,
     nat_detected: bool,
+    /// RFC 3947 3: our own address is rewritten, so we keep the NAT mapping alive.
+    nat_local_behind: bool,
+    dpd: liveness::Dpd,
     peer_supports_dpd: bool,
     peer_identity: Option<Identity>,
     impairments: Impairments,
     datagrams_sent: u32,
-    pending: Option<Pending>,
-    answered: Option<Answered>,
+    /// Phase 1's messages in flight.
+    flight: Flight,
+    /// Quick Mode exchanges by message ID.
+    quick_modes: quick_mode::QuickModes,
+    /// Child policies to negotiate once Phase 1 completes.
+    pub children_to_start: Vec<String>,
     /// The request being processed, so that what we send is cached as its answer.
     current_request: Option<Vec<u8>>,
     replays: Vec<(Timestamp, Vec<u8>)>,
@@ -137,12 +160,15 @@ impl IkeSa {
             crypto: None,
             nat_t: None,
             nat_detected: false,
+            nat_local_behind: false,
+            dpd: liveness::Dpd::default(),
             peer_supports_dpd: false,
             peer_identity: None,
             impairments: Impairments::new(&connection.impairments),
             datagrams_sent: 0,
-            pending: None,
-            answered: None,
+            flight: Flight::default(),
+            quick_modes: Default::default(),
+            children_to_start: Vec::new(),
             current_request: None,
             replays: Vec::new(),
             established_at: None,
@@ -241,27 +267,33 @@ impl IkeSa {
 
     // ---- sending -----------------------------------------------------------
 
-    /// Builds, protects, impairs and sends one message. `expects_reply`
-    /// arms retransmission; a message sent while processing a request is
-    /// also cached as that request's answer.
-    fn send(
+    /// A Phase 1 message: `expects_reply` arms retransmission; a message
+    /// sent while processing a request is also cached as its answer.
+    fn send_phase1(
+        &mut self,
+        ctx: &mut Context<'_>,
+        exchange: ExchangeType,
+        payloads: Vec<Payload>,
+        encrypt: bool,
+        expects_reply: bool,
+    ) {
+        let Some(message) = self.emit(ctx, exchange, 0, payloads, encrypt) else { return };
+        let request = self.current_request.take();
+        self.flight.sent(ctx.now, &ctx.config.retransmission, &message, expects_reply, request);
+    }
+
+    /// Builds, protects, impairs and sends one message; returns its bytes so
+    /// the caller can keep them for retransmission.
+    fn emit(
         &mut self,
         ctx: &mut Context<'_>,
         exchange: ExchangeType,
         message_id: u32,
         mut payloads: Vec<Payload>,
         encrypt: bool,
-        expects_reply: bool,
-    ) {
+    ) -> Option<Vec<u8>> {
         payloads.extend(self.impairments.extra_payloads());
-        let Some(message) = self.seal(ctx, exchange, message_id, payloads, encrypt) else { return };
-        if expects_reply {
-            let deadline = ctx.now + ctx.config.retransmission.timeout(0);
-            self.pending = Some(Pending { message: message.clone(), retransmissions: 0, deadline });
-        }
-        if let Some(request) = self.current_request.take() {
-            self.answered = Some(Answered { request, response: message.clone() });
-        }
+        let message = self.seal(ctx, exchange, message_id, payloads, encrypt)?;
         self.trace(
             ctx,
             Trace::Sent {
@@ -272,7 +304,8 @@ impl IkeSa {
                 retransmission: false,
             },
         );
-        self.transmit(ctx, message);
+        self.transmit(ctx, message.clone());
+        Some(message)
     }
 
     /// The wire form of a message: header, (encrypted) body, impairments.
@@ -372,8 +405,12 @@ impl IkeSa {
     /// protected (RFC 2409 5.7: HASH(1) = prf(SKEYID_a, M-ID | N/D)).
     fn send_informational(&mut self, ctx: &mut Context<'_>, payloads: Vec<Payload>) {
         let message_id = ctx.rng.public_nonzero_u32();
-        let was_pending = self.pending.take();
-        let saved_answer = self.current_request.take();
+        self.send_informational_with_id(ctx, message_id, payloads);
+    }
+
+    /// An Informational with a given message ID (CONNECTED reuses the Quick
+    /// Mode's, RFC 2408 3.1).
+    fn send_informational_with_id(&mut self, ctx: &mut Context<'_>, message_id: u32, payloads: Vec<Payload>) {
         match &self.crypto {
             Some(crypto) => {
                 let Ok(rest) = Plaintext { payloads: payloads.clone(), padding: Vec::new() }.emit() else {
@@ -384,17 +421,15 @@ impl IkeSa {
                 let hash = self.impairments.hash(hash.as_bytes().to_vec());
                 let mut protected = vec![Payload::from(PayloadBody::Hash(hash))];
                 protected.extend(payloads);
-                self.send(ctx, ExchangeType::INFORMATIONAL, message_id, protected, true, false);
+                self.emit(ctx, ExchangeType::INFORMATIONAL, message_id, protected, true);
                 if let Some(crypto) = self.crypto.as_mut() {
                     crypto.close_exchange(message_id);
                 }
             }
-            None => self.send(ctx, ExchangeType::INFORMATIONAL, message_id, payloads, false, false),
+            None => {
+                self.emit(ctx, ExchangeType::INFORMATIONAL, message_id, payloads, false);
+            }
         }
-        // An Informational is a side message: it neither answers the request
-        // in progress nor replaces the request we are waiting on.
-        self.pending = was_pending;
-        self.current_request = saved_answer;
     }
 
     /// Both cookies: the SPI of ISAKMP SA notifications and deletes (RFC 2408 3.14).
@@ -422,10 +457,7 @@ impl IkeSa {
                 peer_port: remote.port(),
             },
         );
-        if let Some(answered) = &self.answered
-            && answered.request == bytes
-        {
-            let response = answered.response.clone();
+        if let Some(response) = self.flight.answer_to(bytes) {
             ctx.out.counters.drop(DropReason::Duplicate);
             self.trace(ctx, Trace::DuplicateRequest);
             self.transmit(ctx, response);
@@ -440,6 +472,7 @@ impl IkeSa {
             ExchangeType::IDENTITY_PROTECTION => self.main_mode(ctx, received),
             ExchangeType::AGGRESSIVE => self.aggressive_mode(ctx, received),
             ExchangeType::INFORMATIONAL => self.informational(ctx, received),
+            ExchangeType::QUICK_MODE => self.quick_mode(ctx, received),
             other => self.drop_message(
                 ctx,
                 DropReason::UnexpectedExchange,
@@ -509,24 +542,32 @@ impl IkeSa {
         }
     }
 
-    /// Commits the IV chain of an accepted encrypted message.
-    fn accept(&mut self, received: &mut Received) {
+    /// Commits the IV chain of an accepted (authenticated) encrypted
+    /// message; the peer is alive.
+    fn accept(&mut self, now: Timestamp, received: &mut Received) {
         if let (Some(crypto), Some(chain)) = (self.crypto.as_mut(), received.iv.take()) {
             crypto.commit(received.message_id(), chain);
         }
+        self.heard_from_peer(now);
     }
 
     // ---- outcomes ----------------------------------------------------------
 
     fn establish(&mut self, ctx: &mut Context<'_>, lifetime_secs: u32) {
         self.phase = Phase::Established;
-        self.pending = None;
+        self.flight.answered();
         self.established_at = Some(ctx.now);
         self.lifetime_secs = lifetime_secs;
         ctx.out.counters.phase1_established += 1;
         self.trace(ctx, Trace::Lifetime { seconds: lifetime_secs });
         let info = self.info();
         ctx.out.event(Event::IkeSaEstablished(info));
+        // Quick Mode follows at once for the children this SA was started for.
+        for name in std::mem::take(&mut self.children_to_start) {
+            if let Some(child) = self.connection.children.iter().find(|c| c.name == name).cloned() {
+                self.start_quick_mode(ctx, &child);
+            }
+        }
     }
 
     pub fn info(&self) -> IkeSaInfo {
@@ -578,7 +619,7 @@ impl IkeSa {
             });
         }
         self.phase = Phase::Dead;
-        self.pending = None;
+        self.flight = Flight::default();
     }
 
     /// Deletes the SA, telling the peer with a Delete payload (RFC 2408 3.15)
@@ -611,7 +652,10 @@ impl IkeSa {
     // ---- time --------------------------------------------------------------
 
     pub fn next_timeout(&self) -> Option<Timestamp> {
-        let retransmit = self.pending.as_ref().map(|pending| pending.deadline);
+        let retransmit = [self.flight.deadline(), self.quick_mode_deadline(), self.liveness_deadline()]
+            .into_iter()
+            .flatten()
+            .min();
         let replay = self.replays.iter().map(|(at, _)| *at).min();
         let expiry = self.expiry(false);
         // The initiator re-keys at the soft expiry: a timer of its own, or
@@ -639,22 +683,18 @@ impl IkeSa {
         for payload in due {
             ctx.out.transmit(Transmit { local: self.local, remote: self.remote, payload });
         }
-        let Some(pending) = &self.pending else { return };
-        if pending.deadline > ctx.now {
-            return;
+        self.quick_mode_timeouts(ctx);
+        self.liveness_timeouts(ctx);
+        match self.flight.on_timeout(ctx.now, &ctx.config.retransmission) {
+            Due::Nothing => {}
+            Due::GiveUp => self.fail(ctx, "Death by retransmission P1"),
+            Due::Retransmit { message, attempt } => self.retransmit(ctx, message, attempt),
         }
-        let limit = ctx.config.retransmission.max_retransmissions;
-        if pending.retransmissions >= limit {
-            return self.fail(ctx, "Death by retransmission P1");
-        }
-        let attempt = pending.retransmissions + 1;
-        let message = pending.message.clone();
-        self.pending = Some(Pending {
-            message: message.clone(),
-            retransmissions: attempt,
-            deadline: ctx.now + ctx.config.retransmission.timeout(attempt),
-        });
+    }
+
+    fn retransmit(&mut self, ctx: &mut Context<'_>, message: Vec<u8>, attempt: u32) {
         ctx.out.counters.retransmissions += 1;
+        let limit = ctx.config.retransmission.max_retransmissions;
         self.trace(ctx, Trace::Retransmit { count: attempt, limit, state: self.sa_state() });
         self.transmit(ctx, message);
     }

@@ -256,12 +256,12 @@ pub fn accept_response(
     let [transform] = proposal.transforms.as_slice() else {
         return Err(NotAcceptable("responder proposal must hold exactly one transform".into()));
     };
-    let ours = offered.proposals().iter().flat_map(|p| p.transforms.iter());
-    let matched = ours
-        .into_iter()
-        .find(|candidate| candidate.attributes == transform.attributes)
-        .ok_or_else(|| NotAcceptable("responder chose a transform we did not offer".into()))?;
-    read_transform(matched)
+    // Compare meanings, not attribute order: peers rebuild the transform.
+    let chosen = read_transform(transform)?;
+    let mut ours =
+        offered.proposals().iter().flat_map(|p| p.transforms.iter()).filter_map(|t| read_transform(t).ok());
+    ours.find(|ours| *ours == chosen)
+        .ok_or_else(|| NotAcceptable("responder chose a transform we did not offer".into()))
 }
 
 #[cfg(test)]

@@ -89,11 +89,23 @@ pub enum NatTMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dpd {
-    /// Seconds of idleness before an R-U-THERE is sent.
+    /// Seconds without hearing from the peer before an R-U-THERE is sent
+    /// (IOS `crypto isakmp keepalive <interval>`).
     pub interval_secs: u32,
+    /// Seconds between unanswered R-U-THEREs (IOS `keepalive ... <retry>`).
+    #[serde(default = "default_dpd_retry")]
+    pub retry_secs: u32,
     /// Unanswered R-U-THEREs before the peer is declared dead.
     #[serde(default = "default_dpd_retries")]
     pub retries: u32,
+    /// Only when we have traffic to send and hear nothing back (IOS
+    /// `on-demand`); otherwise whenever the peer is quiet (`periodic`).
+    #[serde(default)]
+    pub on_demand: bool,
+}
+
+fn default_dpd_retry() -> u32 {
+    2
 }
 
 fn default_dpd_retries() -> u32 {

@@ -14,7 +14,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use ikev1::counters::DropReason;
-use ikev1::policy::{Connection, ExchangeMode, IkeProposal, Keyring, PeerSelector, Policy};
+use ikev1::policy::{
+    ChildPolicy, Connection, DhGroup, ExchangeMode, IkeProposal, IpsecLifetime, IpsecMode, Keyring,
+    PeerSelector, Policy, TrafficSelector,
+};
 use ikev1::sim::{Side, Simulation};
 use ikev1::trace::{Trace, TraceEvent};
 use ikev1::{EndpointConfig, Event};
@@ -53,6 +56,27 @@ pub fn connection(local: IpAddr, remote: IpAddr, mode: ExchangeMode, ike: Vec<Ik
     let mut connection = Connection::new("peer", local, Some(remote), ike);
     connection.exchange = mode;
     connection
+}
+
+/// The inner hosts of the captures: A's side 198.51.100.1, B's 198.51.100.129.
+pub fn inner(side: Side) -> IpAddr {
+    match side {
+        Side::A => "198.51.100.1".parse().unwrap(),
+        Side::B => "198.51.100.129".parse().unwrap(),
+    }
+}
+
+/// A tunnel between the inner hosts, seen from `side`.
+pub fn child(side: Side, esp: &[&str], pfs: Option<DhGroup>) -> ChildPolicy {
+    ChildPolicy {
+        name: "net".into(),
+        mode: IpsecMode::Tunnel,
+        local_ts: TrafficSelector::host(inner(side)),
+        remote_ts: TrafficSelector::host(inner(side.other())),
+        esp_proposals: esp.iter().map(|p| p.parse().unwrap()).collect(),
+        pfs,
+        lifetime: IpsecLifetime::default(),
+    }
 }
 
 pub fn config(connection: Connection, psk: &str) -> EndpointConfig {

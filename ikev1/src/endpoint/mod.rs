@@ -140,9 +140,14 @@ impl Endpoint {
         name: &str,
         children: Vec<String>,
     ) -> Result<(), InitiateError> {
-        let connection = self.connection(name)?.clone();
+        let mut connection = self.connection(name)?.clone();
         let remote =
             connection.remote_address.ok_or_else(|| InitiateError::NoPeerAddress(connection.name.clone()))?;
+        // RFC 2407 4.6.3.3: INITIAL-CONTACT says this is the first SA with
+        // the peer; sent in a re-key it makes the peer drop the SA we keep.
+        if self.sas.values().any(|sa| sa.is_established() && sa.remote.ip() == remote) {
+            connection.initial_contact = false;
+        }
         let local = SocketAddr::new(connection.local_address, isakmp::natt::IKE_PORT);
         let remote = SocketAddr::new(remote, isakmp::natt::IKE_PORT);
         let mut requests = Vec::new();
@@ -185,6 +190,12 @@ impl Endpoint {
         if raw.header.version.major() != 1 {
             let detail = format!("version {}", raw.header.version);
             return self.core.refuse(now, remote, DropReason::InvalidMajorVersion, detail);
+        }
+        // RFC 2408 5.2 step 5: flags other than E, C and A are invalid (3.1:
+        // they MUST be zero), and the message is discarded.
+        if raw.header.flags.reserved_bits() != 0 {
+            let detail = format!("flags {}", raw.header.flags);
+            return self.core.refuse(now, remote, DropReason::InvalidFlags, detail);
         }
         let parsed = match Message::parse(message) {
             Ok(parsed) => parsed,
@@ -246,28 +257,33 @@ impl Endpoint {
         requests: &mut Vec<Request>,
     ) {
         let header = message.header;
-        let mode = match header.exchange {
-            ExchangeType::IDENTITY_PROTECTION => ExchangeMode::Main,
-            ExchangeType::AGGRESSIVE => ExchangeMode::Aggressive,
-            _ => {
-                return self.core.refuse(
-                    now,
-                    remote,
-                    DropReason::UnknownCookies,
-                    "no SA for these cookies".into(),
-                );
-            }
+        // Only MM1 and AM1 open an SA; anything else for no SA of ours is
+        // INVALID COOKIE (RFC 2408 5.2 step 1), unless it says what it is.
+        let opens_an_sa = header.responder_cookie.is_zero()
+            && !message.is_encrypted()
+            && header.exchange != ExchangeType::INFORMATIONAL;
+        let refusal = if !opens_an_sa {
+            Some((DropReason::UnknownCookies, "no SA for these cookies".to_owned()))
+        } else if !matches!(header.exchange, ExchangeType::IDENTITY_PROTECTION | ExchangeType::AGGRESSIVE) {
+            // RFC 2408 5.2 step 4: INVALID EXCHANGE TYPE.
+            Some((DropReason::UnexpectedExchange, format!("exchange {}", header.exchange.labelled())))
+        } else if header.message_id.0 != 0 {
+            // RFC 2408 5.2 step 6 and RFC 2409 5: Phase 1 uses message ID 0.
+            Some((
+                DropReason::InvalidMessageId,
+                format!("message ID {:#010x} in Phase 1", header.message_id.0),
+            ))
+        } else {
+            None
         };
-        let first_message =
-            header.responder_cookie.is_zero() && header.message_id.0 == 0 && !message.is_encrypted();
-        if !first_message {
-            return self.core.refuse(
-                now,
-                remote,
-                DropReason::UnknownCookies,
-                "no SA for these cookies".into(),
-            );
+        if let Some((reason, detail)) = refusal {
+            return self.core.refuse(now, remote, reason, detail);
         }
+        let mode = if header.exchange == ExchangeType::AGGRESSIVE {
+            ExchangeMode::Aggressive
+        } else {
+            ExchangeMode::Main
+        };
         let half_open = self.sas.values().filter(|sa| sa.is_half_open()).count();
         if half_open >= self.core.config.limits.max_half_open {
             return self.core.refuse(

@@ -203,13 +203,16 @@ impl IkeSa {
         }
         self.trace(ctx, Trace::Authenticated);
         self.detect_nat(ctx, received);
-        // AM3: HASH_I, NAT-D (hashing the addresses AM1/AM2 used), INITIAL-CONTACT.
+        // AM3: HASH_I, NAT-D, INITIAL-CONTACT. AM3 already goes to 4500 when
+        // a NAT was seen (RFC 3947 4), and its NAT-D hash the addresses and
+        // ports of AM3 itself (RFC 3947 3.2), which the responder compares
+        // with those AM3 arrived on (as strongSwan floats, then builds AM3).
+        self.float_if_behind_nat(ctx);
         let mut auth = self.authentication_payloads(ctx, &transcript, Role::Initiator);
         let initial_contact: Vec<Payload> = auth.drain(2..).collect();
         let mut payloads = vec![auth.remove(1)];
         payloads.extend(self.nat_d_payloads(ctx, proposal));
         payloads.extend(initial_contact);
-        self.float_if_behind_nat(ctx);
         self.transition(ctx, Input::InternalAggressiveMode, IkeState::IAm2);
         self.phase = Phase::Established;
         self.send_phase1(ctx, ExchangeType::AGGRESSIVE, payloads, true, false);
@@ -220,7 +223,9 @@ impl IkeSa {
     /// AM3 at the responder: verify HASH_I: Phase 1 done.
     fn on_am3(&mut self, ctx: &mut Context<'_>, received: &mut Received, state: ExpectAggressiveAuth) {
         if !self.verify_peer_hash(ctx, received, &state.transcript, Role::Initiator, &state.id_ii) {
-            self.phase = Phase::AggressiveExpectAuth(state);
+            if !self.has_failed() {
+                self.phase = Phase::AggressiveExpectAuth(state);
+            }
             return;
         }
         self.accept(ctx, received);

@@ -294,7 +294,9 @@ impl IkeSa {
             return self.drop_message(ctx, DropReason::EncryptionMismatch, "MM5 must be encrypted");
         }
         if !self.verify_peer(ctx, received, &transcript, Role::Initiator) {
-            self.phase = Phase::MainExpectIdRequest(transcript);
+            if !self.has_failed() {
+                self.phase = Phase::MainExpectIdRequest(transcript);
+            }
             return;
         }
         self.accept(ctx, received);
@@ -318,7 +320,9 @@ impl IkeSa {
             return self.drop_message(ctx, DropReason::EncryptionMismatch, "MM6 must be encrypted");
         }
         if !self.verify_peer(ctx, received, &transcript, Role::Responder) {
-            self.phase = Phase::MainExpectIdResponse(transcript);
+            if !self.has_failed() {
+                self.phase = Phase::MainExpectIdResponse(transcript);
+            }
             return;
         }
         self.accept(ctx, received);
@@ -664,6 +668,12 @@ impl IkeSa {
                 },
             );
             self.drop_message(ctx, DropReason::InvalidIdentity, "peer identity not acceptable");
+            // The HASH verified: the message is authentic and its last CBC
+            // block is the last of Phase 1, from which the IV of our notify
+            // is derived (RFC 2409 Appendix B), as the peer derives it.
+            if let (Some(crypto), Some(chain)) = (self.crypto.as_mut(), received.iv) {
+                crypto.commit(received.message_id(), chain);
+            }
             let spi = self.cookie_spi();
             self.send_notify(ctx, NotifyType::INVALID_ID_INFORMATION, ProtocolId::ISAKMP, spi, Vec::new());
             self.fail(ctx, "peer identity not acceptable");

@@ -202,6 +202,12 @@ impl IkeSa {
         matches!(self.phase, Phase::Dead)
     }
 
+    /// Whether [`Self::fail`] already ended this SA (a handler must not put
+    /// its state back afterwards).
+    pub fn has_failed(&self) -> bool {
+        self.fsm == IkeState::DestroySa
+    }
+
     /// A responder SA that has not authenticated its peer yet.
     pub fn is_half_open(&self) -> bool {
         self.role == Role::Responder && !self.is_established() && !self.is_dead()
@@ -511,7 +517,10 @@ impl IkeSa {
                 });
                 let Some((mut plaintext, parsed, chain)) = parsed else {
                     self.drop_message(ctx, DropReason::DecryptionFailed, "body does not decrypt to payloads");
-                    if self.crypto.is_some() && !self.is_established() {
+                    // RFC 2409 9: Informationals are never answered, or two
+                    // peers that cannot read each other start a "notify war".
+                    let informational = header.exchange == ExchangeType::INFORMATIONAL;
+                    if self.crypto.is_some() && !self.is_established() && !informational {
                         // What strongSwan answers to an MM5 it cannot read (case I).
                         self.send_notify(
                             ctx,
@@ -588,7 +597,9 @@ impl IkeSa {
 
     /// Ends a negotiation or an SA without telling the peer.
     pub fn fail(&mut self, ctx: &mut Context<'_>, reason: &str) {
-        if self.is_dead() {
+        // Not `is_dead()`: a handler takes the phase out (leaving `Dead`)
+        // while it processes a message, and its failures must still count.
+        if self.has_failed() {
             return;
         }
         self.last_state = self.sa_state();
@@ -656,7 +667,11 @@ impl IkeSa {
             .min();
         let replay = self.replays.iter().map(|(at, _)| *at).min();
         let expiry = self.expiry(false);
-        [retransmit, replay, expiry].into_iter().flatten().min()
+        // The initiator re-keys at the soft expiry: a timer of its own, or
+        // handle_timeout would only ever run at the hard one.
+        let rekey =
+            (self.role == Role::Initiator && !self.rekey_started).then(|| self.expiry(true)).flatten();
+        [retransmit, replay, expiry, rekey].into_iter().flatten().min()
     }
 
     /// When the SA expires (hard), or is to be re-keyed (soft: at 90 %).

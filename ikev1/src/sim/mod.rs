@@ -125,6 +125,21 @@ impl Simulation {
         self.collect();
     }
 
+    /// Runs an operator action on one side at the current time (delete a
+    /// connection, shut down...) and puts what it sent on the wire.
+    pub fn act(&mut self, side: Side, action: impl FnOnce(&mut Endpoint, Timestamp)) {
+        let now = self.now;
+        action(self.endpoint(side), now);
+        self.collect();
+    }
+
+    /// Puts a datagram on the wire as if `from` had sent it from `source` to
+    /// `destination`: a crafted or forged message, which meets the NAT and
+    /// the interceptor like any other.
+    pub fn inject(&mut self, from: Side, source: SocketAddr, destination: SocketAddr, payload: Vec<u8>) {
+        self.send(from, Transmit { local: source, remote: destination, payload });
+    }
+
     /// Runs until nothing is in flight and no timer is due before `deadline`.
     pub fn run_until(&mut self, deadline: Timestamp) {
         for _ in 0..MAX_STEPS {

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod endpoint;
 mod ike_sa;
 pub mod impairment;
+pub mod ip;
 pub mod keys;
 pub mod policy;
 pub mod random;

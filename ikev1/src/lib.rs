@@ -7,6 +7,7 @@ pub mod config;
 pub mod counters;
 pub mod crypto;
 pub mod endpoint;
+pub mod esp;
 mod ike_sa;
 pub mod impairment;
 pub mod ip;

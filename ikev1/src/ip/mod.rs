@@ -29,6 +29,8 @@ pub mod protocol {
     pub const UDP: u8 = 17;
     /// IPv6 in IP: ESP's Next Header for a tunnelled IPv6 packet.
     pub const IPV6: u8 = 41;
+    /// The IPv6 Fragment extension header (RFC 8200 4.5).
+    pub const IPV6_FRAGMENT: u8 = 44;
     pub const ESP: u8 = 50;
     pub const ICMPV6: u8 = 58;
     /// No Next Header: marks an ESP dummy packet (RFC 4303 2.6).

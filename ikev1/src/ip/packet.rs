@@ -50,7 +50,12 @@ pub enum IpPacket<'a> {
 
 impl<'a> IpPacket<'a> {
     pub fn parse(bytes: &'a [u8]) -> Result<Self, IpError> {
-        match IpVersion::of_packet(bytes)? {
+        Self::parse_as(IpVersion::of_packet(bytes)?, bytes)
+    }
+
+    /// A packet that must be of `version` (an ESP Next Header said so).
+    pub fn parse_as(version: IpVersion, bytes: &'a [u8]) -> Result<Self, IpError> {
+        match version {
             IpVersion::V4 => Ipv4Packet::parse(bytes).map(Self::V4),
             IpVersion::V6 => Ipv6Packet::parse(bytes).map(Self::V6),
         }
@@ -143,6 +148,10 @@ mod tests {
         assert_eq!(packet.dst(), IpAddr::from(Ipv6Addr::LOCALHOST));
 
         assert_eq!(IpPacket::parse(&[0x50; 40]), Err(IpError::UnknownVersion(5)));
+        assert_eq!(
+            IpPacket::parse_as(IpVersion::V4, &v6),
+            Err(IpError::WrongVersion { expected: 4, found: 6 })
+        );
         assert!(matches!(IpPacket::parse(&[]), Err(IpError::Truncated { .. })));
         assert_eq!(IpVersion::V6.encapsulation_protocol(), 41);
     }

@@ -109,22 +109,27 @@ pub fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
 }
 
-/// A UDP-numbered (17) packet of `version` between the outer addresses with a
-/// `payload_len`-byte payload.
+/// A packet of `version` between the outer addresses, carrying `protocol` with
+/// a patterned `payload_len`-byte payload, traffic class 0x28 and TTL 17.
 pub fn inner_packet(version: IpVersion, protocol: u8, payload_len: usize) -> Vec<u8> {
+    ip_packet(version, protocol, &pattern(payload_len))
+}
+
+/// As [`inner_packet`], with this payload.
+pub fn ip_packet(version: IpVersion, protocol: u8, payload: &[u8]) -> Vec<u8> {
     let (src, dst) = outer_pair(version);
     let mut packet = match (src, dst) {
         (IpAddr::V4(src), IpAddr::V4(dst)) => {
             let header = Ipv4Header { traffic_class: 0x28, ttl: 17, ..Ipv4Header::new(src, dst, protocol) };
-            header.to_bytes(payload_len).expect("fits").to_vec()
+            header.to_bytes(payload.len()).expect("fits").to_vec()
         }
         (IpAddr::V6(src), IpAddr::V6(dst)) => {
             let header =
                 Ipv6Header { traffic_class: 0x28, hop_limit: 17, ..Ipv6Header::new(src, dst, protocol) };
-            header.to_bytes(payload_len).expect("fits").to_vec()
+            header.to_bytes(payload.len()).expect("fits").to_vec()
         }
         _ => unreachable!("outer_pair gives one family"),
     };
-    packet.extend(pattern(payload_len));
+    packet.extend_from_slice(payload);
     packet
 }

@@ -58,20 +58,25 @@ pub fn rng() -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(4303)
 }
 
+pub const LOCAL_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+pub const PEER_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
+pub const LOCAL_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+pub const PEER_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2);
+
 pub fn local_v4() -> IpAddr {
-    Ipv4Addr::new(192, 0, 2, 1).into()
+    LOCAL_V4.into()
 }
 
 pub fn peer_v4() -> IpAddr {
-    Ipv4Addr::new(192, 0, 2, 2).into()
+    PEER_V4.into()
 }
 
 pub fn local_v6() -> IpAddr {
-    Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1).into()
+    LOCAL_V6.into()
 }
 
 pub fn peer_v6() -> IpAddr {
-    Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2).into()
+    PEER_V6.into()
 }
 
 /// The outer addresses of `version`: (local, peer).

@@ -54,6 +54,19 @@ fn an_encapsulated_packet_is_the_whole_udp_payload_on_port_4500() {
 }
 
 #[test]
+fn a_peer_that_a_nat_moved_is_followed() {
+    let config = nat_t_config(IpsecMode::Tunnel, IpVersion::V4);
+    let (mut outbound, _) = pair(aes128_gcm(), config);
+    let moved = UdpPorts { local: 4500, peer: 61_001 };
+    let public: IpAddr = Ipv4Addr::new(203, 0, 113, 9).into();
+    outbound.update_peer(public, Some(moved));
+    let sent =
+        outbound.encapsulate(NOW, &mut rng(), &inner_packet(IpVersion::V4, 1, 8), &mut Vec::new()).unwrap();
+    assert_eq!((sent.outer.src, sent.outer.dst, sent.outer.udp), (config.local, public, Some(moved)));
+    assert_eq!(outbound.config().peer, public);
+}
+
+#[test]
 fn plain_esp_and_ipv6_datagrams() {
     let esp = [0x11, 0x22, 0x33, 0x44, 0, 0, 0, 1, 0xaa, 0xbb];
     let plain = OuterHeader { src: local_v4(), dst: peer_v4(), udp: None, traffic_class: 0, hop_limit: 64 };

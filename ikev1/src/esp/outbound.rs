@@ -5,7 +5,7 @@ use rand_core::RngCore;
 use serde::Serialize;
 
 use super::{EspError, LifetimeState, OutboundSa, OuterHeader, transport};
-use crate::ip::{IpPacket, Ipv4Header};
+use crate::ip::IpPacket;
 use crate::policy::IpsecMode;
 use crate::time::Timestamp;
 
@@ -71,7 +71,7 @@ impl OutboundSa {
         out: &mut Vec<u8>,
     ) -> Result<Encapsulated, EspError> {
         let plaintext =
-            Plaintext { next_header, payload, traffic_class: 0, hop_limit: Ipv4Header::DEFAULT_TTL };
+            Plaintext { next_header, payload, traffic_class: 0, hop_limit: OuterHeader::DEFAULT_HOP_LIMIT };
         let result = self.seal(now, rng, plaintext, out);
         self.counters.record_send(&result, payload.len());
         result
@@ -92,7 +92,7 @@ impl OutboundSa {
                 payload: inner,
                 // RFC 4301 5.1.2.1: DS and ECN copied from the inner header, TTL constructed.
                 traffic_class: packet.traffic_class(),
-                hop_limit: Ipv4Header::DEFAULT_TTL,
+                hop_limit: OuterHeader::DEFAULT_HOP_LIMIT,
             }),
             IpsecMode::Transport if transport::is_fragment(&packet) => Err(EspError::FragmentInTransportMode),
             IpsecMode::Transport => Ok(Plaintext {

@@ -30,6 +30,9 @@ pub struct OuterHeader {
 }
 
 impl OuterHeader {
+    /// The TTL or Hop Limit of a tunnel-mode outer header (the Linux default).
+    pub const DEFAULT_HOP_LIMIT: u8 = 64;
+
     /// The IP protocol of the outer header: UDP or ESP.
     pub fn protocol(&self) -> u8 {
         match self.udp {

@@ -61,6 +61,13 @@ pub enum Impairment {
     /// R-U-THERE notifies are never answered (RFC 3706): a peer with DPD
     /// must declare us dead.
     IgnoreDpd,
+    /// Our ESP packets carry a random SPI the peer never agreed to: it must
+    /// drop them and may answer INVALID-SPI (RFC 4303 3.4.2).
+    EspUnknownSpi,
+    /// Our nth ESP packet is sent twice: the copy is a replay (RFC 4303 3.4.3).
+    EspReplay { nth: u32 },
+    /// The last byte of every ICV is flipped (RFC 4303 3.4.4).
+    EspCorruptIcv,
 }
 
 impl Impairment {
@@ -70,6 +77,57 @@ impl Impairment {
             .ok()
             .and_then(|value| value.get("kind").and_then(|kind| kind.as_str().map(str::to_owned)))
             .unwrap_or_else(|| "impairment".to_owned())
+    }
+}
+
+/// The impairments that act on ESP packets after encapsulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EspImpairment {
+    UnknownSpi,
+    Replay { nth: u32 },
+    CorruptIcv,
+}
+
+impl EspImpairment {
+    pub fn of(impairment: &Impairment) -> Option<Self> {
+        match impairment {
+            Impairment::EspUnknownSpi => Some(Self::UnknownSpi),
+            Impairment::EspReplay { nth } => Some(Self::Replay { nth: *nth }),
+            Impairment::EspCorruptIcv => Some(Self::CorruptIcv),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::UnknownSpi => "esp_unknown_spi",
+            Self::Replay { .. } => "esp_replay",
+            Self::CorruptIcv => "esp_corrupt_icv",
+        }
+    }
+
+    /// Damages an encapsulated packet; returns how many copies to send.
+    pub fn apply(
+        self,
+        esp: &mut [u8],
+        sequence: u32,
+        rng: &mut dyn rand_chacha::rand_core::RngCore,
+    ) -> usize {
+        match self {
+            Self::UnknownSpi if esp.len() >= 4 => {
+                let spi = rng.next_u32() | 0x8000_0000;
+                esp[..4].copy_from_slice(&spi.to_be_bytes());
+                1
+            }
+            Self::CorruptIcv => {
+                if let Some(last) = esp.last_mut() {
+                    *last ^= 0x01;
+                }
+                1
+            }
+            Self::Replay { nth } if nth == sequence => 2,
+            _ => 1,
+        }
     }
 }
 

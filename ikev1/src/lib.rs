@@ -20,6 +20,6 @@ pub mod time;
 pub mod trace;
 
 pub use config::EndpointConfig;
-pub use endpoint::io::{Event, IkeSaInfo, Transmit};
+pub use endpoint::io::{Event, IkeSaInfo, Protocol, Transmit};
 pub use endpoint::{Endpoint, InitiateError};
 pub use time::Timestamp;

@@ -232,6 +232,7 @@ mod informational {
                 ..header
             },
             body: isakmp::Body::Plain(vec![delete_of(&keys.cookie_spi())]),
+            trailing: Vec::new(),
         };
         inject_from_a(&mut sim, plain.emit().unwrap());
         assert_eq!(dropped(&sim, Side::B, DropReason::UnauthenticatedInformational), 1);

@@ -11,7 +11,12 @@
 //! ```
 
 mod children;
+mod data_path;
 pub mod io;
+mod key_export;
+
+pub use data_path::SendError;
+pub use key_export::{EspSaKeys, IkeSaKeys, KeyMaterial};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
@@ -23,6 +28,7 @@ use isakmp::{Cookie, Message, RawHeader};
 use crate::config::EndpointConfig;
 use crate::counters::{Counters, DropReason};
 use crate::crypto::{CryptoProvider, RustCryptoProvider};
+use crate::esp::SaDatabase;
 use crate::ike_sa::{self, Context, IkeSa, Request};
 use crate::policy::{Connection, ExchangeMode};
 use crate::random::EngineRng;
@@ -40,6 +46,12 @@ pub struct Endpoint {
     /// IKE SAs by the cookie we chose.
     sas: BTreeMap<Cookie, IkeSa>,
     children: Children,
+    /// ESP SAs: inbound by SPI, outbound by the pair's inbound SPI.
+    esp: SaDatabase<u32>,
+    /// When each (peer, unknown SPI) was last reported, to rate-limit.
+    invalid_spi_reports: BTreeMap<(IpAddr, u32), Timestamp>,
+    /// Unknown SPIs waiting for an ISAKMP SA with their sender.
+    pending_invalid_spis: Vec<(IpAddr, u32)>,
 }
 
 /// Everything an SA may use while it works, kept apart from the SA table so
@@ -108,7 +120,14 @@ impl Endpoint {
             next_conn_id: FIRST_CONN_ID,
             spis: BTreeSet::new(),
         };
-        Self { core, sas: BTreeMap::new(), children: Children::default() }
+        Self {
+            core,
+            sas: BTreeMap::new(),
+            children: Children::default(),
+            esp: SaDatabase::new(),
+            invalid_spi_reports: BTreeMap::new(),
+            pending_invalid_spis: Vec::new(),
+        }
     }
 
     pub fn config(&self) -> &EndpointConfig {
@@ -175,8 +194,7 @@ impl Endpoint {
             match Port4500::classify(datagram) {
                 Ok(Port4500::Ike(message)) => message,
                 Ok(Port4500::Keepalive) => return self.core.out.counters.drop(DropReason::NotIke),
-                // The IPsec data plane is not wired yet: ESP is counted and dropped.
-                Ok(Port4500::Esp(_)) => return self.core.out.counters.drop(DropReason::NotIke),
+                Ok(Port4500::Esp(packet)) => return self.receive_esp(now, remote, local, packet),
                 Err(error) => return self.core.refuse(now, remote, DropReason::Malformed, error.to_string()),
             }
         } else {
@@ -356,26 +374,6 @@ impl Endpoint {
         self.finish(now, requests);
     }
 
-    /// IPsec SA lifetimes: re-key what we initiated at 90 %, delete at 100 %.
-    fn child_timeouts(&mut self, now: Timestamp) {
-        let expired = self.children.spis_where(|r| r.expires_at() <= now);
-        for spi in expired {
-            self.delete_child(now, spi, "lifetime expired");
-        }
-        let due: Vec<(u32, String, String)> = self
-            .children
-            .iter()
-            .filter(|r| r.sa.we_initiated && !r.rekey_started && r.rekey_at() <= now)
-            .map(|r| (r.sa.inbound.spi, r.sa.connection.clone(), r.sa.child.clone()))
-            .collect();
-        for (spi, connection, child) in due {
-            if let Some(record) = self.children.get_mut(spi) {
-                record.rekey_started = true;
-            }
-            self.negotiate_child(now, &connection, &child);
-        }
-    }
-
     /// Quick Mode for one child: over an established IKE SA of the
     /// connection, or after a new Phase 1.
     fn negotiate_child(&mut self, now: Timestamp, connection: &str, child: &str) {
@@ -438,7 +436,9 @@ impl Endpoint {
     pub fn forget_all(&mut self) {
         self.sas.clear();
         self.children = Children::default();
+        self.esp = SaDatabase::new();
         self.core.spis.clear();
+        self.pending_invalid_spis.clear();
     }
 
     fn delete_where(&mut self, now: Timestamp, reason: &str, wanted: impl Fn(&IkeSa) -> bool) {
@@ -472,6 +472,7 @@ impl Endpoint {
     }
 
     fn forget_child(&mut self, record: ChildRecord, reason: &str) {
+        self.remove_esp(record.sa.inbound.spi);
         self.core.spis.remove(&record.sa.inbound.spi);
         self.core.out.event(Event::IpsecSaDeleted {
             connection: record.sa.connection.clone(),
@@ -502,6 +503,7 @@ impl Endpoint {
             match request {
                 Request::ForgetPeer { peer, keep } => self.forget_peer(now, peer, keep),
                 Request::InstallChild { child, outbound_active } => {
+                    self.install_esp(now, &child, outbound_active);
                     let info = child.info();
                     self.children.insert(ChildRecord {
                         sa: *child,
@@ -514,19 +516,15 @@ impl Endpoint {
                     }
                 }
                 Request::ActivateChild { inbound_spi } => {
-                    if let Some(record) = self.children.get_mut(inbound_spi) {
-                        record.outbound_active = true;
-                        let info = record.sa.info();
-                        self.core.out.event(Event::IpsecSaEstablished(info));
-                    }
+                    let Some(record) = self.children.get_mut(inbound_spi) else { continue };
+                    record.outbound_active = true;
+                    let info = record.sa.info();
+                    self.core.out.event(Event::IpsecSaEstablished(info));
+                    let record = self.children.remove(inbound_spi).expect("just found");
+                    self.activate_esp(now, &record.sa);
+                    self.children.insert(record);
                 }
-                Request::PeerMoved { ike_sa, remote } => {
-                    for record in
-                        self.children.iter_mut().filter(|r| r.sa.ike_sa == ike_sa && r.sa.udp_encapsulated)
-                    {
-                        record.sa.remote = remote;
-                    }
-                }
+                Request::PeerMoved { ike_sa, remote } => self.peer_moved(ike_sa, remote),
                 Request::RemoveChild { inbound_spi, reason } => {
                     if let Some(record) = self.children.remove(inbound_spi) {
                         self.forget_child(record, &reason);
@@ -547,6 +545,24 @@ impl Endpoint {
             }
         }
         self.sas.retain(|_, sa| !sa.is_dead());
+        if !self.pending_invalid_spis.is_empty() {
+            self.flush_invalid_spis(now);
+        }
+    }
+
+    /// The peer's NAT mapping moved: ESP-in-UDP follows it.
+    fn peer_moved(&mut self, ike_sa: Cookie, remote: SocketAddr) {
+        for record in self.children.iter_mut().filter(|r| r.sa.ike_sa == ike_sa && r.sa.udp_encapsulated) {
+            record.sa.remote = remote;
+            let udp = Some(crate::esp::UdpPorts { local: record.sa.local.port(), peer: remote.port() });
+            let spi = record.sa.inbound.spi;
+            if let Some(sa) = self.esp.inbound_mut(spi) {
+                sa.update_peer(remote.ip(), udp);
+            }
+            if let Some(sa) = self.esp.outbound_mut(&spi) {
+                sa.update_peer(remote.ip(), udp);
+            }
+        }
     }
 
     /// INITIAL-CONTACT: the peer has forgotten everything; so do we, but for

@@ -148,6 +148,12 @@ impl IkeSa {
         }
     }
 
+    /// RFC 2408 3.14.1: an ESP packet from the peer had an SPI we do not know.
+    pub(crate) fn send_invalid_spi(&mut self, ctx: &mut Context<'_>, spi: u32) {
+        let spi = spi.to_be_bytes().to_vec();
+        self.send_notify(ctx, NotifyType::INVALID_SPI, ProtocolId::ESP, spi, Vec::new());
+    }
+
     /// Tells the peer an IPsec SA is gone: Delete with our inbound SPI.
     pub(crate) fn send_child_delete(&mut self, ctx: &mut Context<'_>, inbound_spi: u32) {
         if self.impairments.no_delete() {

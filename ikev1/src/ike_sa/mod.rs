@@ -348,7 +348,7 @@ impl IkeSa {
         } else {
             Body::Plain(payloads)
         };
-        let mut bytes = Message { header, body }.emit().ok()?;
+        let mut bytes = Message::new(header, body).emit().ok()?;
         if !self.impairments.is_empty() {
             self.impairments.wire(&mut bytes);
         }
@@ -364,7 +364,7 @@ impl IkeSa {
             message
         };
         self.datagrams_sent += 1;
-        let transmit = Transmit { local: self.local, remote: self.remote, payload };
+        let transmit = Transmit::udp(self.local, self.remote, payload);
         match self.impairments.fate(self.datagrams_sent) {
             Fate::Send => ctx.out.transmit(transmit),
             Fate::Drop => self.impaired(ctx, "drop_message", "datagram not sent"),
@@ -579,6 +579,17 @@ impl IkeSa {
         }
     }
 
+    /// Ka and the cookies, once keys exist.
+    pub fn exported_keys(&self) -> Option<crate::endpoint::IkeSaKeys> {
+        let crypto = self.crypto.as_ref()?;
+        Some(crate::endpoint::IkeSaKeys {
+            initiator_cookie: Cookie(self.cookies.initiator).to_string(),
+            responder_cookie: Cookie(self.cookies.responder).to_string(),
+            cipher: crypto.proposal.cipher.token().to_owned(),
+            encryption_key: isakmp::hex::encode(crypto.encryption_key.as_bytes()),
+        })
+    }
+
     pub fn info(&self) -> IkeSaInfo {
         IkeSaInfo {
             conn_id: self.conn_id,
@@ -690,7 +701,7 @@ impl IkeSa {
             due.into_iter().map(|(_, payload)| payload).collect()
         };
         for payload in due {
-            ctx.out.transmit(Transmit { local: self.local, remote: self.remote, payload });
+            ctx.out.transmit(Transmit::udp(self.local, self.remote, payload));
         }
         self.quick_mode_timeouts(ctx);
         self.liveness_timeouts(ctx);

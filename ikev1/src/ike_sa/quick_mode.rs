@@ -460,6 +460,11 @@ impl IkeSa {
         self.quick_modes.insert(message_id, quick_mode);
     }
 
+    /// Whether a Quick Mode of ours is still waiting for its peer.
+    pub(crate) fn negotiating_children(&self) -> bool {
+        self.quick_modes.values().any(|qm| !matches!(qm.state, QmState::Finished { .. }))
+    }
+
     /// CONNECTED (RFC 2408 3.1) for a Quick Mode whose peer set the commit bit.
     pub(super) fn on_connected(&mut self, ctx: &mut Context<'_>, message_id: u32) {
         let Some(mut quick_mode) = self.quick_modes.remove(&message_id) else { return };

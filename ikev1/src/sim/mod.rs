@@ -17,7 +17,7 @@ pub use nat::Nat;
 
 use crate::config::EndpointConfig;
 use crate::endpoint::Endpoint;
-use crate::endpoint::io::{Event, Transmit};
+use crate::endpoint::io::{Event, Protocol, Transmit};
 use crate::time::Timestamp;
 use crate::trace::TraceEvent;
 
@@ -44,6 +44,8 @@ pub struct Packet {
     pub source: SocketAddr,
     pub destination: SocketAddr,
     pub payload: Vec<u8>,
+    /// UDP, or raw ESP (IP protocol 50, ports meaningless).
+    pub protocol: Protocol,
 }
 
 /// A datagram as it was delivered (or dropped), for assertions and pcaps.
@@ -137,7 +139,7 @@ impl Simulation {
     /// `destination`: a crafted or forged message, which meets the NAT and
     /// the interceptor like any other.
     pub fn inject(&mut self, from: Side, source: SocketAddr, destination: SocketAddr, payload: Vec<u8>) {
-        self.send(from, Transmit { local: source, remote: destination, payload });
+        self.send(from, Transmit::udp(source, destination, payload));
     }
 
     /// Runs until nothing is in flight and no timer is due before `deadline`.
@@ -212,9 +214,12 @@ impl Simulation {
 
     fn deliver(&mut self, packet: Packet) {
         let now = self.now;
-        let Packet { from, source, destination, payload } = packet;
-        let to = from.other();
-        self.endpoint(to).handle_datagram(now, destination, source, &payload);
+        let Packet { from, source, destination, payload, protocol } = packet;
+        let endpoint = self.endpoint(from.other());
+        match protocol {
+            Protocol::Udp => endpoint.handle_datagram(now, destination, source, &payload),
+            Protocol::Esp => endpoint.handle_esp(now, source.ip(), destination.ip(), &payload),
+        }
     }
 
     /// Moves what both endpoints produced onto the wire and into the logs.
@@ -233,8 +238,13 @@ impl Simulation {
     }
 
     fn send(&mut self, from: Side, transmit: Transmit) {
-        let mut packet =
-            Packet { from, source: transmit.local, destination: transmit.remote, payload: transmit.payload };
+        let mut packet = Packet {
+            from,
+            source: transmit.local,
+            destination: transmit.remote,
+            payload: transmit.payload,
+            protocol: transmit.protocol,
+        };
         if let Some(nat) = self.nat.as_mut() {
             nat.translate(&mut packet);
         }

@@ -145,4 +145,9 @@ pub enum Trace {
     Lifetime {
         seconds: u32,
     },
+    /// An ESP packet for an SPI we do not have (IOS %CRYPTO-4-RECVD_PKT_INV_SPI).
+    InvalidSpi {
+        spi: String,
+        reported: bool,
+    },
 }

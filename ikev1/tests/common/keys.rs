@@ -140,7 +140,7 @@ impl SaKeys {
             flags: Flags::ENCRYPTION,
             message_id: MessageId(message_id),
         };
-        Message { header, body: Body::Encrypted { first_payload: PayloadType::HASH, ciphertext: body } }
+        Message::new(header, Body::Encrypted { first_payload: PayloadType::HASH, ciphertext: body })
             .emit()
             .expect("emits")
     }

@@ -65,9 +65,10 @@ impl KeyMaterial {
         }
     }
 
-    /// `ikev1_decryption_table` records: `"icookie","Ka"` per line.
+    /// `ikev1_decryption_table` records: `icookie,Ka` per line, in hex. Wireshark stores
+    /// byte fields unquoted; a quoted cookie fails its 8-octet length check.
     pub fn ikev1_decryption_table(&self) -> String {
-        self.ike.iter().map(|sa| format!("\"{}\",\"{}\"\n", sa.initiator_cookie, sa.encryption_key)).collect()
+        self.ike.iter().map(|sa| format!("{},{}\n", sa.initiator_cookie, sa.encryption_key)).collect()
     }
 
     /// `esp_sa` records, one per SA, with wildcard addresses (the SPI tells them apart,
@@ -190,7 +191,7 @@ mod tests {
     #[test]
     fn tables_use_wiresharks_record_syntax() {
         let keys = sample();
-        assert_eq!(keys.ikev1_decryption_table(), "\"578be3b6519ce72e\",\"1fa2\"\n");
+        assert_eq!(keys.ikev1_decryption_table(), "578be3b6519ce72e,1fa2\n");
         assert_eq!(
             keys.esp_sa_table(),
             "\"IPv4\",\"*\",\"*\",\"0x5611618d\",\"AES-CBC [RFC3602]\",\"0x267d\",\

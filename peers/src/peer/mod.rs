@@ -29,13 +29,15 @@ pub use status::PeerStatus;
 
 /// Which implementation, and how it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum PeerKind {
     /// charon with kernel-libipsec in a namespace.
+    #[serde(rename = "strongswan")]
     StrongSwan,
     /// pluto in a user-mode-linux guest with kernel ESP.
+    #[serde(rename = "libreswan")]
     LibreswanGuest,
     /// pluto on the host kernel: Phase 1 only (the host has no ESP).
+    #[serde(rename = "libreswan-host")]
     LibreswanHost,
 }
 

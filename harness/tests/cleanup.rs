@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use harness::cases::{Case, catalogue};
 use harness::runner::{self, Mode};
-use peers::PeerKind;
 use peers::guard::naming::OWNER_VARIABLE;
 use peers::guard::remains_of_run;
 
@@ -106,15 +105,14 @@ fn a_peer_killed_in_the_middle_of_a_case_leaves_nothing() {
             assert!(Instant::now() < deadline, "charon of this run never started");
             thread::sleep(Duration::from_millis(5));
         };
-        // SAFETY: kill(2) with a pid we just found and own.
-        unsafe { libc_kill(charon) };
+        kill_hard(charon);
         let report = running.join().expect("the case thread returns a report, not a panic");
         assert!(!report.passed, "a case whose peer was killed passed: {report:?}");
     });
 }
 
 /// SIGKILL, as an OOM killer or a crash would end the daemon.
-unsafe fn libc_kill(pid: u32) {
+fn kill_hard(pid: u32) {
     let status = Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
     assert!(status.success());
 }

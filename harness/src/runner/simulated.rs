@@ -117,7 +117,8 @@ fn phase1(sim: &Simulation, reference: SimSide, stand_in: SimSide, proposal: &st
 fn nat_traversal(sim: &Simulation, reference: SimSide, stand_in: SimSide) -> Result<String, String> {
     for (side, who) in [(reference, "the reference"), (stand_in, "the stand-in peer")] {
         let info = established(sim.events(side)).ok_or_else(|| format!("{who} has no ISAKMP SA"))?;
-        if !info.nat_detected || info.local.port() != 4500 || info.remote.port() != 4500 {
+        // Its own port; the far side of the NAT sees a mapped one.
+        if !info.nat_detected || info.local.port() != 4500 {
             return Err(format!("{who} did not float to 4500: {} -> {}", info.local, info.remote));
         }
     }

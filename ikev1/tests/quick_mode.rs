@@ -110,7 +110,8 @@ fn both_sides_export_the_same_keys_for_wireshark() {
     assert_eq!(a.ike_sas[0].encryption_key.len(), 32, "AES-128 Ka in hex");
     assert_eq!(a.esp_sas.len(), 2);
     for direction in &a.esp_sas {
-        let same = b.esp_sas.iter().find(|other| other.spi == direction.spi).expect("the peer has the same SPI");
+        let same =
+            b.esp_sas.iter().find(|other| other.spi == direction.spi).expect("the peer has the same SPI");
         assert_eq!(same, direction, "identical keys, addresses and algorithms");
         assert_eq!(direction.encryption_key.len(), 2 * (32 + 4), "AES-256 key and GCM salt");
         assert_eq!(direction.integrity, None);

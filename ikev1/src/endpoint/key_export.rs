@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::Endpoint;
 use crate::child_sa::ChildKeys;
+use crate::policy::{EspCipher, EspIntegrityAlgorithm};
 use isakmp::hex;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -33,11 +34,11 @@ pub struct EspSaKeys {
     pub source: std::net::IpAddr,
     pub destination: std::net::IpAddr,
     pub udp_encapsulated: bool,
-    /// e.g. `aes128`, `aes128gcm16`.
-    pub cipher: String,
+    pub cipher: EspCipher,
+    /// With the 4-byte salt at the end for AES-GCM (RFC 4106 8.1).
     pub encryption_key: String,
-    /// e.g. `sha256`; `None` for AEAD ciphers.
-    pub integrity: Option<String>,
+    /// `None` for AEAD ciphers.
+    pub integrity: Option<EspIntegrityAlgorithm>,
     pub integrity_key: String,
 }
 
@@ -53,9 +54,9 @@ impl Endpoint {
                 source,
                 destination,
                 udp_encapsulated: child.udp_encapsulated,
-                cipher: child.proposal.cipher.token().to_owned(),
+                cipher: child.proposal.cipher,
                 encryption_key: hex::encode(keys.encryption.as_bytes()),
-                integrity: child.proposal.integrity.map(|i| i.token().to_owned()),
+                integrity: child.proposal.integrity,
                 integrity_key: hex::encode(keys.integrity.as_bytes()),
             };
             esp_sas.push(direction(&child.inbound, child.remote.ip(), child.local.ip()));

@@ -129,10 +129,11 @@ impl Simulation {
 
     /// Runs an operator action on one side at the current time (delete a
     /// connection, shut down...) and puts what it sent on the wire.
-    pub fn act(&mut self, side: Side, action: impl FnOnce(&mut Endpoint, Timestamp)) {
+    pub fn act<T>(&mut self, side: Side, action: impl FnOnce(&mut Endpoint, Timestamp) -> T) -> T {
         let now = self.now;
-        action(self.endpoint(side), now);
+        let outcome = action(self.endpoint(side), now);
         self.collect();
+        outcome
     }
 
     /// Puts a datagram on the wire as if `from` had sent it from `source` to

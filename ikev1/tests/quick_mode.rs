@@ -117,3 +117,35 @@ fn both_sides_export_the_same_keys_for_wireshark() {
         assert_eq!(direction.integrity, None);
     }
 }
+
+#[test]
+fn show_views_follow_the_session_through_its_life() {
+    use ikev1::trace::show_ipsec::{SessionStatus, render_ipsec_sa, render_session};
+    let mut sim = with_children(ExchangeMode::Main, &["aes128-sha256"], &["aes128-sha256"], None, None);
+    let status = |sim: &mut Simulation| {
+        let now = sim.now;
+        sim.a.show_session(now)[0].status
+    };
+    assert_eq!(status(&mut sim), SessionStatus::Down);
+    sim.initiate(Side::A, "peer");
+    assert_eq!(status(&mut sim), SessionStatus::DownNegotiating);
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(status(&mut sim), SessionStatus::UpIdle, "SAs up, no traffic yet");
+    let request = echo_request(Side::A, 1);
+    sim.act(Side::A, |endpoint, now| endpoint.send_inner(now, &request).expect("SA up"));
+    sim.run_for(Duration::from_millis(10));
+    assert_eq!(status(&mut sim), SessionStatus::UpActive);
+    let now = sim.now;
+    let ipsec = render_ipsec_sa(&sim.a.show_ipsec_sa(now));
+    assert!(ipsec.contains("#pkts encaps: 1, #pkts encrypt: 1, #pkts digest: 1"), "{ipsec}");
+    assert!(ipsec.contains("transform: esp-aes esp-sha256-hmac ,"), "{ipsec}");
+    let at_b = sim.b.show_ipsec_sa(now);
+    assert_eq!(at_b[0].inbound.counters.pkts_decaps, 1);
+    sim.run_for(Duration::from_secs(30));
+    assert_eq!(status(&mut sim), SessionStatus::UpIdle, "quiet for 30 s");
+    // B reboots and A keeps its IPsec SAs but loses the ISAKMP SA: UP-NO-IKE.
+    sim.a.forget_ike_sas();
+    assert_eq!(status(&mut sim), SessionStatus::UpNoIke);
+    let now = sim.now;
+    assert!(render_session(&sim.a.show_session(now)).contains("Session status: UP-NO-IKE"));
+}

@@ -14,6 +14,7 @@ mod children;
 mod data_path;
 pub mod io;
 mod key_export;
+mod views;
 
 pub use data_path::SendError;
 pub use key_export::{EspSaKeys, IkeSaKeys, KeyMaterial};
@@ -430,6 +431,12 @@ impl Endpoint {
             self.delete_child(now, spi, "shutdown");
         }
         self.delete_where(now, "shutdown", |_| true);
+    }
+
+    /// Forgets the ISAKMP SAs only, keeping the IPsec SAs (as when an ISAKMP SA
+    /// expires without re-key): the session is then UP-NO-IKE.
+    pub fn forget_ike_sas(&mut self) {
+        self.sas.clear();
     }
 
     /// Forgets every SA without telling anyone, as a reboot would.

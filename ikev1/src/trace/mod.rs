@@ -9,6 +9,7 @@
 pub mod filter;
 pub mod ios;
 pub mod show;
+pub mod show_ipsec;
 mod states;
 
 use std::net::SocketAddr;

@@ -75,7 +75,7 @@ pub fn render_ipsec_sa(views: &[IpsecSaView]) -> String {
     let mut out = String::from("interface: ikelab\n");
     for view in views {
         let (inbound, outbound) = (&view.inbound, view.outbound.as_ref());
-        let sent = outbound.map(|sa| sa.counters.clone()).unwrap_or_default();
+        let sent = outbound.map(|sa| sa.counters).unwrap_or_default();
         let received = &inbound.counters;
         let _ = write!(
             out,

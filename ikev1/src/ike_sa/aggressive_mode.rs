@@ -71,10 +71,7 @@ pub(crate) fn respond(
     mut received: Received,
     bytes: &[u8],
 ) -> IkeSa {
-    let cookies =
-        Cookies { initiator: received.header.initiator_cookie.0, responder: ctx.rng.public_nonzero_bytes() };
-    let mut sa = IkeSa::new(Role::Responder, connection, cookies, received.local, received.remote);
-    sa.current_request = Some(bytes.to_vec());
+    let mut sa = IkeSa::responder_for(ctx, connection, &received, bytes);
     sa.transition(ctx, Input::PeerAggressiveMode, IkeState::RAm1);
     if let Some(answer) = sa.answer_sa(ctx, &mut received) {
         sa.answer_aggressive(ctx, &received, answer);

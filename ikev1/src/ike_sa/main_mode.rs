@@ -58,10 +58,7 @@ pub(crate) fn respond(
     mut received: Received,
     bytes: &[u8],
 ) -> IkeSa {
-    let cookies =
-        Cookies { initiator: received.header.initiator_cookie.0, responder: ctx.rng.public_nonzero_bytes() };
-    let mut sa = IkeSa::new(Role::Responder, connection, cookies, received.local, received.remote);
-    sa.current_request = Some(bytes.to_vec());
+    let mut sa = IkeSa::responder_for(ctx, connection, &received, bytes);
     sa.transition(ctx, Input::PeerMainMode, IkeState::RMm1);
     if let Some(answer) = sa.answer_sa(ctx, &mut received) {
         sa.transition(ctx, Input::InternalMainMode, IkeState::RMm1);

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod install_peers;
 mod run_command;
 
 #[derive(Parser)]

@@ -29,6 +29,10 @@ pub fn main(args: &RunArgs) -> ExitCode {
     let mode = if args.simulate { Mode::Simulated } else { Mode::for_this_process() };
     match mode {
         Mode::Real => {
+            if let Err(error) = crate::install_peers::ensure_installed() {
+                eprintln!("ikelab: {error}");
+                return ExitCode::FAILURE;
+            }
             // Ctrl-C and kill remove this run's namespaces, daemons and guests; a
             // previous run that crashed has its leftovers removed now.
             peers::guard::clean_up_on_interrupt();

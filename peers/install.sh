@@ -101,8 +101,10 @@ apt_update_once() {
 
 apt_install() {
     apt_update_once
+    # Another apt (unattended upgrades on a fresh CI image) may hold the lock: wait for it.
     logged "apt-get install $*" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold "$@"
+        apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 \
+        -o Dpkg::Options::=--force-confold "$@"
 }
 
 # Prints "name=version" for each package, or fails if one is not installed.

@@ -11,6 +11,7 @@
 //! ```
 
 mod children;
+mod footprint;
 pub mod io;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,6 +31,7 @@ use crate::time::Timestamp;
 use crate::trace::show::IsakmpSaRow;
 use crate::trace::{Role, Trace};
 use children::{ChildRecord, Children};
+pub use footprint::Footprint;
 use io::{Event, Outbox, Transmit};
 
 /// The first IOS conn-id handed out.
@@ -509,8 +511,8 @@ impl Endpoint {
                         self.forget_child(record, &reason);
                     }
                 }
-                Request::PeerDroppedChild { outbound_spi, reason, renegotiate } => {
-                    let Some(inbound_spi) = self.children.inbound_spi_of_outbound(outbound_spi) else {
+                Request::PeerDroppedChild { peer, outbound_spi, reason, renegotiate } => {
+                    let Some(inbound_spi) = self.children.inbound_spi_of_outbound(peer, outbound_spi) else {
                         continue;
                     };
                     if let Some(record) = self.children.remove(inbound_spi) {

@@ -8,6 +8,8 @@ pub mod config;
 pub mod counters;
 pub mod crypto;
 pub mod endpoint;
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 mod ike_sa;
 pub mod impairment;
 pub mod keys;

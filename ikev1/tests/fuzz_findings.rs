@@ -1,16 +1,16 @@
 //! Engine bugs the fuzz targets' invariants caught, one regression test
 //! each, written out step by step on the fuzz bench (ikev1::fuzz) so the
 //! scenario reads without decoding a corpus file. The inputs themselves are
-//! in fuzz/corpus/engine_*/finding-* and replay in fuzz_corpus.rs.
+//! in fuzz/corpus/engine_*/seed-finding-* and replay in fuzz_corpus.rs.
 
 use ikev1::counters::DropReason;
 use ikev1::fuzz::cast::{INITIATOR, THIRD};
-use ikev1::fuzz::rig::Rig;
+use ikev1::fuzz::rig::{Crypto, Rig};
 use ikev1::fuzz::script::{
     Forgery, HeaderField, MessageIdChoice, Mutation, PeerAction, Protection, Route, Setup, Spi, Step,
     Template,
 };
-use ikev1::fuzz::targets::{established_with_two_peers, responder_rig};
+use ikev1::fuzz::targets::Bench;
 use isakmp::numbers::{ExchangeType, ProtocolId};
 
 fn deliver() -> Step {
@@ -41,7 +41,7 @@ fn outbound_spi_of(rig: &Rig, connection: &str) -> Vec<u8> {
 /// "retransmitted first message" and processed as MM3.
 #[test]
 fn a_message_without_the_responder_cookie_is_no_mm3() {
-    let mut rig = responder_rig(Setup(0));
+    let mut rig = Bench::Responder.rig(Setup(0), Crypto::Null);
     rig.run(&deliver());
     rig.run(&Step::Deliver {
         route: Route::AsSent,
@@ -58,7 +58,7 @@ fn a_message_without_the_responder_cookie_is_no_mm3() {
 /// SAs of the peer's established Main Mode SA.
 #[test]
 fn a_phase1_in_progress_deletes_no_ipsec_sa() {
-    let mut rig = responder_rig(Setup(0));
+    let mut rig = Bench::Responder.rig(Setup(0), Crypto::Null);
     rig.settle();
     assert_eq!(rig.subject().ipsec_sas().len(), 1);
     rig.run(&Step::Peer { peer: 0, action: PeerAction::InitiateAggressive });
@@ -76,7 +76,7 @@ fn a_phase1_in_progress_deletes_no_ipsec_sa() {
 /// peer removed another peer's IPsec SA with that outbound SPI.
 #[test]
 fn one_peer_cannot_delete_another_peers_ipsec_sa() {
-    let mut rig = established_with_two_peers(Setup(0));
+    let mut rig = Bench::Established.rig(Setup(0), Crypto::Null);
     let mut established = rig.subject().established();
     established.sort_by_key(|sa| sa.conn_id);
     let third = established.iter().position(|sa| sa.remote.ip() == THIRD.address).expect("third peer") as u8;
@@ -92,7 +92,7 @@ fn one_peer_cannot_delete_another_peers_ipsec_sa() {
 /// inbound IPsec SA: an authenticated peer could grow them without bound.
 #[test]
 fn a_flood_of_qm1_stops_at_the_quick_mode_limit() {
-    let mut rig = responder_rig(Setup(0));
+    let mut rig = Bench::Responder.rig(Setup(0), Crypto::Null);
     (0..4).for_each(|_| rig.run(&deliver()));
     let limit = rig.subject().config().limits.max_quick_modes_per_sa;
     for id in 1..=(2 * limit as u32) {

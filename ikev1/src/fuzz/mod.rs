@@ -13,6 +13,7 @@
 pub mod bytes;
 pub mod cast;
 pub mod forge;
+pub mod hex_field;
 pub mod ledger;
 pub mod mutate;
 pub mod rig;

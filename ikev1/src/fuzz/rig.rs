@@ -21,7 +21,7 @@ use super::mutate;
 use super::script::{Forgery, Mutation, PeerAction, Route, Step};
 use super::watch::{Cause, Watch};
 use crate::config::EndpointConfig;
-use crate::crypto::NullProvider;
+use crate::crypto::{CryptoProvider, NullProvider, RustCryptoProvider};
 use crate::endpoint::Endpoint;
 use crate::endpoint::io::{Event, Transmit};
 use crate::policy::ExchangeMode;
@@ -38,6 +38,18 @@ const SETTLE_ROUNDS: usize = 32;
 const SUBJECT_SEED: u64 = 0x5eed_0001;
 const PEER_SEED: u64 = 0x5eed_1000;
 
+/// The cryptography the subject and the peers run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Crypto {
+    /// The null provider: forgeries can be authentic, and the watch checks
+    /// every call (it reads HASHes as the null PRF makes them).
+    Null,
+    /// RustCrypto: Diffie-Hellman values are checked for real (a zero KE is
+    /// refused), but only messages in the clear can be edited meaningfully
+    /// and the watch stays off.
+    Real,
+}
+
 pub struct Rig {
     now: Timestamp,
     subject: Endpoint,
@@ -45,8 +57,11 @@ pub struct Rig {
     /// Every datagram a peer sent, for replays.
     history: VecDeque<Datagram>,
     lose_next_reply: bool,
+    /// Every datagram the subject sent, for tests to inspect.
+    sent: Vec<Transmit>,
     ledger: Ledger,
-    watch: Watch,
+    /// `None` on real cryptography.
+    watch: Option<Watch>,
 }
 
 struct Peer {
@@ -67,7 +82,21 @@ struct Datagram {
 impl Rig {
     /// The subject and one peer per configuration, all on null crypto.
     pub fn new(subject: EndpointConfig, peers: Vec<(IpAddr, EndpointConfig)>) -> Self {
-        let endpoint = |config, seed| Endpoint::with_crypto(config, seed, Box::new(NullProvider::new()));
+        Self::with_crypto(Crypto::Null, subject, peers)
+    }
+
+    pub fn with_crypto(
+        crypto: Crypto,
+        subject: EndpointConfig,
+        peers: Vec<(IpAddr, EndpointConfig)>,
+    ) -> Self {
+        let provider = || -> Box<dyn CryptoProvider> {
+            match crypto {
+                Crypto::Null => Box::new(NullProvider::new()),
+                Crypto::Real => Box::new(RustCryptoProvider::new()),
+            }
+        };
+        let endpoint = |config, seed| Endpoint::with_crypto(config, seed, provider());
         let peers = peers
             .into_iter()
             .enumerate()
@@ -83,13 +112,19 @@ impl Rig {
             peers,
             history: VecDeque::new(),
             lose_next_reply: false,
+            sent: Vec::new(),
             ledger: Ledger::default(),
-            watch: Watch::default(),
+            watch: (crypto == Crypto::Null).then(Watch::default),
         }
     }
 
     pub fn subject(&self) -> &Endpoint {
         &self.subject
+    }
+
+    /// Every datagram the subject has sent so far.
+    pub fn sent(&self) -> &[Transmit] {
+        &self.sent
     }
 
     /// The subject starts a connection, as an operator would.
@@ -118,23 +153,44 @@ impl Rig {
             Step::LoseReply => self.lose_next_reply = true,
             Step::Forge(forgery) => self.forge(forgery),
             Step::Peer { peer, action } => self.peer_acts(usize::from(*peer), *action),
+            Step::Settle => self.settle(),
+            Step::Datagram(bytes) => self.stranger_sends(bytes),
         }
     }
 
+    /// Bytes from the first peer's address to the subject's port 500.
+    fn stranger_sends(&mut self, bytes: &[u8]) {
+        let Some(peer) = self.peers.first() else { return };
+        let from = SocketAddr::new(peer.address, isakmp::natt::IKE_PORT);
+        let to = SocketAddr::new(self.subject_address(), isakmp::natt::IKE_PORT);
+        self.deliver_raw(from, to, bytes.to_vec());
+    }
+
+    /// The address the subject's connections are configured on.
+    fn subject_address(&self) -> IpAddr {
+        let connections = &self.subject.config().policy.connections;
+        connections.first().map_or(IpAddr::from([0, 0, 0, 0]), |c| c.local_address)
+    }
+
     /// Lets the honest exchanges finish: delivers what the peers still have
-    /// to say and lets time run, within bounds.
+    /// to say, and lets time run (for retransmissions) while some Phase 1 is
+    /// still negotiating, within bounds.
     pub fn settle(&mut self) {
         for _ in 0..SETTLE_ROUNDS {
             if let Some(datagram) = self.next_pending() {
                 self.deliver(datagram, Route::AsSent, &Mutation::None);
-            } else if let Some(next) =
-                self.next_timer().filter(|at| *at <= self.now + Duration::from_secs(600))
-            {
-                self.advance(next.saturating_since(self.now));
+            } else if let Some(next) = self.next_timer().filter(|_| self.negotiating()) {
+                self.advance(next.saturating_since(self.now).min(Duration::from_secs(600)));
             } else {
                 return;
             }
         }
+    }
+
+    /// Whether any endpoint has a Phase 1 in progress.
+    fn negotiating(&self) -> bool {
+        let endpoints = self.peers.iter().map(|peer| &peer.endpoint).chain([&self.subject]);
+        endpoints.flat_map(Endpoint::isakmp_sa_rows).any(|row| row.status == "NEGOTIATING")
     }
 
     /// The oldest datagram any peer has waiting.
@@ -172,7 +228,10 @@ impl Rig {
     fn after_subject_call(&mut self, cause: Cause<'_>) {
         let transmits: Vec<Transmit> = std::iter::from_fn(|| self.subject.poll_transmit()).collect();
         let events: Vec<Event> = std::iter::from_fn(|| self.subject.poll_event()).collect();
-        self.watch.observe(&self.subject, cause, &events, &transmits, &self.ledger);
+        if let Some(watch) = self.watch.as_mut() {
+            watch.observe(&self.subject, cause, &events, &transmits, &self.ledger);
+        }
+        self.sent.extend(transmits.iter().cloned());
         for transmit in transmits {
             if std::mem::take(&mut self.lose_next_reply) {
                 continue;

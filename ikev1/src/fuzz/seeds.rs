@@ -35,7 +35,7 @@ pub fn engine_responder() -> Vec<Seed> {
             "mm5-length-lie",
             mutate_nth(main, 3, Mutation::Payload(PayloadEdit::Length { payload: 0, value: 0xffff })),
         ),
-        ("mm5-ikev2-payload", mutate_nth(main, 3, insert_payload(1, &[15, 0x2e, 0, 4, 0, 0, 0, 0]))),
+        ("mm5-inserted-payload", mutate_nth(main, 3, insert_payload(1, &[15, 0x2e, 0, 4, 0, 0, 0, 0]))),
         ("am1-no-id", mutate_nth(aggressive, 1, Mutation::Payload(PayloadEdit::Remove(3)))),
         ("am3-wrong-hash", mutate_nth(aggressive, 2, patch(0, 3, 0xee))),
         ("qm1-idcr-type-switch", mutate_nth(main, 4, patch(4, 0, 2))),
@@ -51,7 +51,13 @@ pub fn engine_responder() -> Vec<Seed> {
         ("am1-spi-reuse", aggressive_spi_reuse()),
         ("half-open-flood", half_open_flood()),
         ("plain-notify-to-half-open", plain_notify_to_half_open()),
+        (
+            "settled-then-dpd",
+            Script { setup: main, steps: vec![Step::Settle, Step::Wait { amount: 40, unit: 2 }] },
+        ),
+        ("stranger-first-message", Script { setup: main, steps: vec![Step::Datagram(vec![0x42; 28])] }),
     ]);
+    seeds.extend(findings::engine_responder());
     seeds
 }
 
@@ -165,7 +171,74 @@ pub fn engine_informational() -> Vec<Seed> {
             Script { setup: Setup(0), steps: vec![Step::Peer { peer: 1, action: PeerAction::Shutdown }] },
         ),
         ("quiet-peer", Script { setup: Setup(0), steps: vec![Step::Wait { amount: 3, unit: 3 }] }),
+        findings::dpd_unaligned_body(),
     ]
+}
+
+/// What the campaigns found, minimized by hand, kept as seeds so the
+/// corpora keep them whatever the script grammar becomes. The engine bugs
+/// among them have their own tests in tests/fuzz_findings.rs.
+mod findings {
+    use super::*;
+
+    pub fn engine_responder() -> Vec<Seed> {
+        let main = Setup(0);
+        vec![
+            (
+                // An MM3 under the initiator cookie alone was processed (engine bug).
+                "finding-mm3-without-responder-cookie",
+                mutate_nth(main, 2, header(HeaderField::ResponderCookie, 0)),
+            ),
+            (
+                // A half-open Aggressive Mode SA deleted an IPsec SA (engine bug).
+                "finding-half-open-sa-deletes-ipsec-sa",
+                Script {
+                    setup: main,
+                    steps: vec![
+                        Step::Settle,
+                        Step::Peer { peer: 0, action: PeerAction::InitiateAggressive },
+                        deliver_via(Route::AsSent),
+                        Step::Forge(Forgery {
+                            sa: 1,
+                            exchange: ExchangeType::INFORMATIONAL.0,
+                            message_id: MessageIdChoice::Value(0x0dea_d000),
+                            protection: Protection::ValidHash,
+                            payloads: vec![Template::Delete {
+                                protocol: ProtocolId::ESP.0,
+                                spis: vec![Spi::Outbound(0)],
+                            }],
+                            edit: Mutation::None,
+                        }),
+                    ],
+                },
+            ),
+            (
+                // A DPD with major version 0 was read as authentic by the watch (harness bug).
+                "finding-dpd-with-bad-version",
+                Script {
+                    setup: main,
+                    steps: vec![
+                        Step::Settle,
+                        Step::Wait { amount: 35, unit: 2 },
+                        Step::Deliver { route: Route::AsSent, mutation: header(HeaderField::Version, 0x01) },
+                    ],
+                },
+            ),
+        ]
+    }
+
+    /// An R-U-THERE whose body no longer fills whole cipher blocks was read
+    /// as authentic by the watch (harness bug).
+    pub fn dpd_unaligned_body() -> Seed {
+        let steps = vec![
+            Step::Wait { amount: 31, unit: 2 },
+            Step::Deliver {
+                route: Route::AsSent,
+                mutation: Mutation::Payload(PayloadEdit::Padding(vec![1])),
+            },
+        ];
+        ("finding-dpd-unaligned-body", Script { setup: Setup(0), steps })
+    }
 }
 
 /// The honest exchanges of every setup, unmutated.

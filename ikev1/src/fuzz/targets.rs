@@ -2,8 +2,10 @@
 //! (fuzz/fuzz_targets/engine_*.rs) and by the tests that replay the
 //! committed corpora: the same bytes run the same checks in both.
 
-use super::cast::{self, INITIATOR, RESPONDER, THIRD};
-use super::rig::Rig;
+use serde::{Deserialize, Serialize};
+
+use super::cast::{self, INITIATOR, Party, RESPONDER, THIRD};
+use super::rig::{Crypto, Rig};
 use super::script::{Script, Setup, Step};
 use crate::policy::ExchangeMode;
 
@@ -11,49 +13,13 @@ use crate::policy::ExchangeMode;
 /// (per the setup byte) and Quick Mode; the script mutates, drops, replays
 /// and forges on the way.
 pub fn engine_responder(data: &[u8]) {
-    responder(&Script::from_bytes(data));
-}
-
-fn responder(script: &Script) -> Rig {
-    let mut rig = responder_rig(script.setup);
-    play(&mut rig, &script.steps);
-    rig
-}
-
-/// The responder's bench: the scripted initiator has sent its first messages.
-pub fn responder_rig(setup: Setup) -> Rig {
-    let mut rig = Rig::new(
-        cast::config(RESPONDER, &[INITIATOR], setup),
-        vec![(INITIATOR.address, cast::config(INITIATOR, &[RESPONDER], setup))],
-    );
-    for mode in modes(setup) {
-        rig.peer_initiates(0, mode);
-    }
-    rig
+    play(Bench::Responder, &Script::from_bytes(data));
 }
 
 /// The subject initiates; a scripted responder answers and the script
 /// mutates its answers.
 pub fn engine_initiator(data: &[u8]) {
-    initiator(&Script::from_bytes(data));
-}
-
-fn initiator(script: &Script) -> Rig {
-    let mut rig = initiator_rig(script.setup);
-    play(&mut rig, &script.steps);
-    rig
-}
-
-/// The initiator's bench: the subject has sent its first messages.
-pub fn initiator_rig(setup: Setup) -> Rig {
-    let mut rig = Rig::new(
-        cast::config(INITIATOR, &[RESPONDER], setup),
-        vec![(RESPONDER.address, cast::config(RESPONDER, &[INITIATOR], setup))],
-    );
-    for mode in modes(setup) {
-        rig.subject_initiates(&cast::connection_name(mode, 0));
-    }
-    rig
+    play(Bench::Initiator, &Script::from_bytes(data));
 }
 
 /// The subject has IKE and IPsec SAs with two peers, built before the
@@ -66,19 +32,53 @@ pub fn engine_informational(data: &[u8]) {
             forgery.exchange = isakmp::numbers::ExchangeType::INFORMATIONAL.0;
         }
     }
-    let mut rig = established_with_two_peers(script.setup);
-    play(&mut rig, &script.steps);
+    play(Bench::Established, &script);
 }
 
-/// The responder with Phase 1 and Quick Mode up with [`INITIATOR`] and [`THIRD`].
-pub fn established_with_two_peers(setup: Setup) -> Rig {
-    let peers = [INITIATOR, THIRD];
-    let mut rig = Rig::new(
-        cast::config(RESPONDER, &peers, setup),
-        peers.iter().map(|peer| (peer.address, cast::config(*peer, &[RESPONDER], setup))).collect(),
-    );
-    for peer in 0..peers.len() {
-        rig.peer_initiates(peer, modes(setup)[0]);
+/// Where a script starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bench {
+    /// The subject is the responder ([`RESPONDER`]); the scripted initiator
+    /// ([`INITIATOR`]) has sent its first message(s) of the setup's modes.
+    Responder,
+    /// The subject is the initiator ([`INITIATOR`]) and has sent its first
+    /// message(s); a scripted responder answers.
+    Initiator,
+    /// The subject is the responder with Phase 1 and Quick Mode up with two
+    /// peers, [`INITIATOR`] and [`THIRD`].
+    Established,
+}
+
+impl Bench {
+    pub fn rig(self, setup: Setup, crypto: Crypto) -> Rig {
+        let (subject, peers): (Party, &[Party]) = match self {
+            Self::Responder => (RESPONDER, &[INITIATOR]),
+            Self::Initiator => (INITIATOR, &[RESPONDER]),
+            Self::Established => (RESPONDER, &[INITIATOR, THIRD]),
+        };
+        let configs =
+            peers.iter().map(|peer| (peer.address, cast::config(*peer, &[subject], setup))).collect();
+        let mut rig = Rig::with_crypto(crypto, cast::config(subject, peers, setup), configs);
+        match self {
+            Self::Responder => modes(setup).into_iter().for_each(|mode| rig.peer_initiates(0, mode)),
+            Self::Initiator => modes(setup)
+                .into_iter()
+                .for_each(|mode| rig.subject_initiates(&cast::connection_name(mode, 0))),
+            Self::Established => {
+                (0..peers.len()).for_each(|peer| rig.peer_initiates(peer, modes(setup)[0]));
+                rig.settle();
+            }
+        }
+        rig
+    }
+}
+
+/// Runs a script on its bench (null crypto), then lets the exchanges settle.
+pub fn play(bench: Bench, script: &Script) -> Rig {
+    let mut rig = bench.rig(script.setup, Crypto::Null);
+    for step in &script.steps {
+        rig.run(step);
     }
     rig.settle();
     rig
@@ -90,19 +90,12 @@ fn modes(setup: Setup) -> Vec<ExchangeMode> {
     if setup.has(Setup::BOTH_MODES) { vec![first, other] } else { vec![first] }
 }
 
-fn play(rig: &mut Rig, steps: &[Step]) {
-    for step in steps {
-        rig.run(step);
-    }
-    rig.settle();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn honest(setup: u8) -> Script {
-        Script { setup: Setup(setup), steps: Vec::new() }
+    fn honest(bench: Bench, setup: u8) -> Rig {
+        play(bench, &Script { setup: Setup(setup), steps: Vec::new() })
     }
 
     /// (IKE SAs, IPsec SAs) the subject has up.
@@ -113,19 +106,19 @@ mod tests {
     #[test]
     fn the_honest_exchanges_bring_everything_up_on_both_roles() {
         for setup in [0, Setup::AGGRESSIVE, Setup::PFS, Setup::FORCE_NAT_T] {
-            assert_eq!(up(&responder(&honest(setup))), (1, 1), "responder, setup {setup}");
-            assert_eq!(up(&initiator(&honest(setup))), (1, 1), "initiator, setup {setup}");
+            assert_eq!(up(&honest(Bench::Responder, setup)), (1, 1), "responder, setup {setup}");
+            assert_eq!(up(&honest(Bench::Initiator, setup)), (1, 1), "initiator, setup {setup}");
         }
         // The second Phase 1 carries INITIAL-CONTACT: the subject forgets the first.
-        assert_eq!(up(&responder(&honest(Setup::BOTH_MODES))), (1, 1));
-        assert_eq!(up(&established_with_two_peers(Setup(0))), (2, 2));
+        assert_eq!(up(&honest(Bench::Responder, Setup::BOTH_MODES)), (1, 1));
+        assert_eq!(up(&Bench::Established.rig(Setup(0), Crypto::Null)), (2, 2));
     }
 
     #[test]
     fn a_wrong_hash_in_mm5_is_refused_and_nothing_comes_up() {
         let seeds = crate::fuzz::seeds::engine_responder();
         let (_, script) = seeds.iter().find(|(name, _)| *name == "mm5-wrong-hash").expect("seed");
-        let mut rig = responder_rig(script.setup);
+        let mut rig = Bench::Responder.rig(script.setup, Crypto::Null);
         script.steps.iter().for_each(|step| rig.run(step));
         assert_eq!(up(&rig), (0, 0), "the mutated MM5 must not authenticate");
         assert_eq!(rig.subject().counters().notifies_sent.get("INVALID-HASH-INFORMATION"), Some(&1));

@@ -2,10 +2,13 @@
 //! Informational exchanges with every Notify and Delete shape, DPD, Quick
 //! Mode fragments, each authentic (a valid HASH) or not.
 
+use serde::{Deserialize, Serialize};
+
 use super::Mutation;
 use crate::fuzz::bytes::{Encode, ScriptReader, ScriptWriter};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub struct Forgery {
     /// Which SA's cookies (and peer address): modulo the SAs the subject knows.
     pub sa: u8,
@@ -18,7 +21,8 @@ pub struct Forgery {
     pub edit: Mutation,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MessageIdChoice {
     Zero,
     /// The message ID of the last datagram a peer sent: a message inside an
@@ -28,7 +32,8 @@ pub enum MessageIdChoice {
 }
 
 /// How the made-up message is protected (RFC 2409 5.5, 5.7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Protection {
     Plain,
     /// Encrypted, no HASH payload.
@@ -42,29 +47,37 @@ pub enum Protection {
 }
 
 /// One payload of a made-up message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Template {
     /// Notify under the IPsec DOI (RFC 2408 3.14).
-    Notify { notify: u16, protocol: u8, spi: Spi, data: Vec<u8> },
+    Notify {
+        notify: u16,
+        protocol: u8,
+        spi: Spi,
+        #[serde(with = "crate::fuzz::hex_field")]
+        data: Vec<u8>,
+    },
     /// Delete under the IPsec DOI (RFC 2408 3.15); SPIs of unequal sizes are
     /// cut or padded to the first one's.
     Delete { protocol: u8, spis: Vec<Spi> },
     /// R-U-THERE or R-U-THERE-ACK on the SA's cookies (RFC 3706 5).
     Dpd { ack: bool, sequence: u32 },
     /// Any payload `arbitrary` makes from the blob.
-    Arbitrary(Vec<u8>),
+    Arbitrary(#[serde(with = "crate::fuzz::hex_field")] Vec<u8>),
 }
 
 /// An SPI worth naming: the SA's own cookies, an SPI of an IPsec SA the
 /// subject has, or raw bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Spi {
     IkeCookies,
     /// The subject's inbound SPI of its n-th IPsec SA (modulo their number).
     Inbound(u8),
     /// The subject's outbound SPI (the peer's inbound one) of its n-th IPsec SA.
     Outbound(u8),
-    Raw(Vec<u8>),
+    Raw(#[serde(with = "crate::fuzz::hex_field")] Vec<u8>),
 }
 
 impl Encode for Forgery {

@@ -12,13 +12,15 @@ use std::time::Duration;
 pub use forgery::{Forgery, MessageIdChoice, Protection, Spi, Template};
 pub use mutation::{HeaderField, Mutation, PayloadEdit};
 
+use serde::{Deserialize, Serialize};
+
 use super::bytes::{Encode, ScriptReader, ScriptWriter};
 
 /// Steps in one input: enough for a Phase 1, a Quick Mode and a dozen
 /// mutated extras, few enough that every execution stays fast.
 pub const MAX_STEPS: usize = 48;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Script {
     pub setup: Setup,
     pub steps: Vec<Step>,
@@ -44,8 +46,10 @@ impl Script {
     }
 }
 
-/// Which negotiation the honest side runs, one bit each.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Which negotiation the honest side runs, one bit each. In JSON: the
+/// names of the bits set, e.g. `["aggressive", "pfs"]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<String>", into = "Vec<String>")]
 pub struct Setup(pub u8);
 
 impl Setup {
@@ -56,12 +60,37 @@ impl Setup {
     /// NAT-T forced (strongSwan's `encap = yes`): float to 4500, UDP-encapsulated ESP.
     pub const FORCE_NAT_T: u8 = 8;
 
+    const NAMES: [(u8, &'static str); 4] = [
+        (Self::AGGRESSIVE, "aggressive"),
+        (Self::PFS, "pfs"),
+        (Self::BOTH_MODES, "both_modes"),
+        (Self::FORCE_NAT_T, "force_nat_t"),
+    ];
+
     pub fn has(self, bit: u8) -> bool {
         self.0 & bit != 0
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+impl TryFrom<Vec<String>> for Setup {
+    type Error = String;
+
+    fn try_from(names: Vec<String>) -> Result<Self, String> {
+        names.iter().try_fold(Setup(0), |setup, name| {
+            let bit = Self::NAMES.iter().find(|(_, known)| known == name).map(|(bit, _)| *bit);
+            bit.map(|bit| Setup(setup.0 | bit)).ok_or_else(|| format!("no setup flag {name}"))
+        })
+    }
+}
+
+impl From<Setup> for Vec<String> {
+    fn from(setup: Setup) -> Self {
+        Setup::NAMES.iter().filter(|(bit, _)| setup.has(*bit)).map(|(_, name)| (*name).to_owned()).collect()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
     /// The next datagram a scripted peer sent, changed, to the subject.
     Deliver { route: Route, mutation: Mutation },
@@ -77,6 +106,12 @@ pub enum Step {
     Forge(Forgery),
     /// A scripted peer does something of its own accord.
     Peer { peer: u8, action: PeerAction },
+    /// The honest exchanges run until they are done (as at the end of every
+    /// script), so later steps meet established SAs.
+    Settle,
+    /// A datagram as it is, from the first peer's address to the subject's
+    /// port 500: what a first message (or a stranger's) can be.
+    Datagram(#[serde(with = "crate::fuzz::hex_field")] Vec<u8>),
 }
 
 impl Step {
@@ -88,14 +123,16 @@ impl Step {
 
 impl Encode for Step {
     fn read(reader: &mut ScriptReader<'_>) -> Self {
-        match reader.choice(7) {
+        match reader.choice(9) {
             0 => Self::Deliver { route: Route::read(reader), mutation: Mutation::read(reader) },
             1 => Self::Drop,
             2 => Self::Replay { pick: reader.byte(), mutation: Mutation::read(reader) },
             3 => Self::Wait { amount: reader.byte(), unit: reader.byte() },
             4 => Self::LoseReply,
             5 => Self::Forge(Forgery::read(reader)),
-            _ => Self::Peer { peer: reader.byte(), action: PeerAction::read(reader) },
+            6 => Self::Peer { peer: reader.byte(), action: PeerAction::read(reader) },
+            7 => Self::Settle,
+            _ => Self::Datagram(reader.blob()),
         }
     }
 
@@ -123,16 +160,21 @@ impl Encode for Step {
                 forgery.write(writer);
             }
             Self::Peer { peer, action } => {
-                writer.byte(6);
-                writer.byte(*peer);
+                writer.bytes(&[6, *peer]);
                 action.write(writer);
+            }
+            Self::Settle => writer.byte(7),
+            Self::Datagram(bytes) => {
+                writer.byte(8);
+                writer.blob(bytes);
             }
         }
     }
 }
 
 /// How a datagram reaches the subject.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Route {
     AsSent,
     /// On port 4500 behind the Non-ESP Marker (RFC 3948 2.2), as after a float.
@@ -156,7 +198,8 @@ impl Encode for Route {
 }
 
 /// What a scripted peer's own configuration lets it do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PeerAction {
     InitiateMain,
     InitiateAggressive,
@@ -212,6 +255,8 @@ mod tests {
                 edit: Mutation::Payload(PayloadEdit::Patch { payload: 1, offset: 6, value: 0xff }),
             }),
             Step::Peer { peer: 1, action: PeerAction::Reboot },
+            Step::Settle,
+            Step::Datagram(vec![0xde, 0xad]),
             Step::Deliver {
                 route: Route::Rebound,
                 mutation: Mutation::Payload(PayloadEdit::Attribute {
@@ -229,6 +274,15 @@ mod tests {
     fn scripts_read_back_what_was_written() {
         let script = Script { setup: Setup(Setup::PFS | Setup::AGGRESSIVE), steps: every_kind_of_step() };
         assert_eq!(Script::from_bytes(&script.to_bytes()), script);
+    }
+
+    #[test]
+    fn scripts_read_back_from_json() {
+        let script = Script { setup: Setup(Setup::PFS | Setup::AGGRESSIVE), steps: every_kind_of_step() };
+        let json = serde_json::to_string(&script).expect("serializes");
+        assert!(json.contains(r#""setup":["aggressive","pfs"]"#), "{json}");
+        assert!(json.contains(r#"{"datagram":"dead"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<Script>(&json).expect("parses"), script);
     }
 
     #[test]

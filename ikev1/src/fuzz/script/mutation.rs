@@ -2,9 +2,12 @@
 //! header fields, and edits of the payload chain (decrypted first, since the
 //! null cipher is the identity, and sealed again afterwards).
 
+use serde::{Deserialize, Serialize};
+
 use crate::fuzz::bytes::{Encode, ScriptReader, ScriptWriter};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Mutation {
     None,
     /// Bit `bit % 8` of the byte at `at % len`.
@@ -20,7 +23,7 @@ pub enum Mutation {
     Truncate {
         keep: u16,
     },
-    Append(Vec<u8>),
+    Append(#[serde(with = "crate::fuzz::hex_field")] Vec<u8>),
     Header {
         field: HeaderField,
         value: u32,
@@ -29,7 +32,8 @@ pub enum Mutation {
 }
 
 /// A field of the ISAKMP header (RFC 2408 3.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum HeaderField {
     Exchange,
     Flags,
@@ -46,7 +50,8 @@ pub enum HeaderField {
 
 /// An edit of the payload chain; `payload` indexes are taken modulo the
 /// chain's length.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum PayloadEdit {
     Remove(u8),
     Duplicate(u8),
@@ -89,7 +94,7 @@ pub enum PayloadEdit {
         value: u16,
     },
     /// Replaces the padding of an encrypted body (RFC 2409 5.3).
-    Padding(Vec<u8>),
+    Padding(#[serde(with = "crate::fuzz::hex_field")] Vec<u8>),
 }
 
 impl Encode for Mutation {

@@ -12,6 +12,7 @@
 
 pub mod bytes;
 pub mod cast;
+pub mod cve;
 pub mod forge;
 pub mod hex_field;
 pub mod ledger;

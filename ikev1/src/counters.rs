@@ -15,6 +15,8 @@ pub enum DropReason {
     Malformed,
     /// Major version other than 1 (RFC 2408 5.2).
     InvalidMajorVersion,
+    /// Reserved flag bits set (RFC 2408 3.1, 5.2 step 5: INVALID FLAGS).
+    InvalidFlags,
     /// No IKE SA has these cookies (RFC 2408 5.2: INVALID-COOKIE).
     UnknownCookies,
     /// An exchange type this state does not expect (RFC 2408 5.2).

@@ -50,6 +50,24 @@ pub enum Impairment {
     Truncate { bytes: u16 },
     /// Every header carries this exchange type instead of the right one.
     WrongExchangeType { exchange: u8 },
+    /// Our Quick Mode proposal carries an SPI of this many bytes instead of
+    /// ESP's four (RFC 2407 4.4.4 / RFC 4303 2.1).
+    WrongSpiSize { size: u8 },
+    /// Quick Mode messages we send have the commit bit set (RFC 2408 3.1).
+    CommitBit,
+    /// QM1 carries no client identities (IDci/IDcr), so the IKE peers'
+    /// addresses are the selectors (RFC 2409 5.5).
+    OmitClientIds,
+    /// R-U-THERE notifies are never answered (RFC 3706): a peer with DPD
+    /// must declare us dead.
+    IgnoreDpd,
+    /// Our ESP packets carry a random SPI the peer never agreed to: it must
+    /// drop them and may answer INVALID-SPI (RFC 4303 3.4.2).
+    EspUnknownSpi,
+    /// Our nth ESP packet is sent twice: the copy is a replay (RFC 4303 3.4.3).
+    EspReplay { nth: u32 },
+    /// The last byte of every ICV is flipped (RFC 4303 3.4.4).
+    EspCorruptIcv,
 }
 
 impl Impairment {
@@ -59,6 +77,57 @@ impl Impairment {
             .ok()
             .and_then(|value| value.get("kind").and_then(|kind| kind.as_str().map(str::to_owned)))
             .unwrap_or_else(|| "impairment".to_owned())
+    }
+}
+
+/// The impairments that act on ESP packets after encapsulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EspImpairment {
+    UnknownSpi,
+    Replay { nth: u32 },
+    CorruptIcv,
+}
+
+impl EspImpairment {
+    pub fn of(impairment: &Impairment) -> Option<Self> {
+        match impairment {
+            Impairment::EspUnknownSpi => Some(Self::UnknownSpi),
+            Impairment::EspReplay { nth } => Some(Self::Replay { nth: *nth }),
+            Impairment::EspCorruptIcv => Some(Self::CorruptIcv),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::UnknownSpi => "esp_unknown_spi",
+            Self::Replay { .. } => "esp_replay",
+            Self::CorruptIcv => "esp_corrupt_icv",
+        }
+    }
+
+    /// Damages an encapsulated packet; returns how many copies to send.
+    pub fn apply(
+        self,
+        esp: &mut [u8],
+        sequence: u32,
+        rng: &mut dyn rand_chacha::rand_core::RngCore,
+    ) -> usize {
+        match self {
+            Self::UnknownSpi if esp.len() >= 4 => {
+                let spi = rng.next_u32() | 0x8000_0000;
+                esp[..4].copy_from_slice(&spi.to_be_bytes());
+                1
+            }
+            Self::CorruptIcv => {
+                if let Some(last) = esp.last_mut() {
+                    *last ^= 0x01;
+                }
+                1
+            }
+            Self::Replay { nth } if nth == sequence => 2,
+            _ => 1,
+        }
     }
 }
 
@@ -199,5 +268,29 @@ impl Impairments {
 
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
+    }
+
+    /// The SPI to put in a Quick Mode proposal.
+    pub fn proposal_spi(&self, spi: u32) -> Vec<u8> {
+        let size = self.list.iter().find_map(|i| match i {
+            Impairment::WrongSpiSize { size } => Some(usize::from(*size)),
+            _ => None,
+        });
+        match size {
+            Some(size) => spi.to_be_bytes().iter().copied().cycle().take(size).collect(),
+            None => spi.to_be_bytes().to_vec(),
+        }
+    }
+
+    pub fn commit_bit(&self) -> bool {
+        self.any(|i| *i == Impairment::CommitBit)
+    }
+
+    pub fn omit_client_ids(&self) -> bool {
+        self.any(|i| *i == Impairment::OmitClientIds)
+    }
+
+    pub fn ignore_dpd(&self) -> bool {
+        self.any(|i| *i == Impairment::IgnoreDpd)
     }
 }

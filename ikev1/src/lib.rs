@@ -8,10 +8,12 @@ pub mod config;
 pub mod counters;
 pub mod crypto;
 pub mod endpoint;
+pub mod esp;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
 mod ike_sa;
 pub mod impairment;
+pub mod ip;
 pub mod keys;
 pub mod policy;
 pub mod random;
@@ -20,6 +22,6 @@ pub mod time;
 pub mod trace;
 
 pub use config::EndpointConfig;
-pub use endpoint::io::{Event, IkeSaInfo, Transmit};
+pub use endpoint::io::{Event, IkeSaInfo, Protocol, Transmit};
 pub use endpoint::{Endpoint, InitiateError};
 pub use time::Timestamp;

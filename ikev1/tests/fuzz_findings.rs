@@ -47,7 +47,7 @@ fn a_message_without_the_responder_cookie_is_no_mm3() {
         route: Route::AsSent,
         mutation: Mutation::Header { field: HeaderField::ResponderCookie, value: 0 },
     });
-    assert_eq!(rig.subject().counters().dropped(DropReason::UnknownCookies), 1);
+    assert_eq!(rig.subject().counters().dropped(DropReason::UnexpectedMessage), 1);
     assert_eq!(rig.subject().footprint().half_open, 1, "the SA still waits for its MM3");
     rig.settle();
     assert_eq!(rig.subject().established().len(), 1, "the honest MM3, retransmitted, completes it");

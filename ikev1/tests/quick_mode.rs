@@ -54,3 +54,98 @@ fn quick_mode_with_pfs_brings_up_a_pair_of_ipsec_sas() {
     assert_eq!(sim.wire.len(), 9, "six Main Mode messages and three Quick Mode messages");
     println!("{}", ikev1::trace::ios::render_all(sim.traces(Side::B)));
 }
+
+fn inner_packets(sim: &Simulation, side: Side) -> Vec<Vec<u8>> {
+    sim.events(side)
+        .iter()
+        .filter_map(|event| match event {
+            Event::InnerPacket { packet, .. } => Some(packet.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn echo_request(from: Side, sequence: u16) -> Vec<u8> {
+    let echo = ikev1::ip::IcmpEcho {
+        kind: ikev1::ip::EchoKind::Request,
+        identifier: 0x1234,
+        sequence,
+        data: b"ikelab ping",
+    };
+    echo.to_packet(inner(from), inner(from.other())).expect("an IPv4 echo")
+}
+
+#[test]
+fn pings_cross_the_tunnel_both_ways() {
+    let pfs = Some(DhGroup::Modp2048);
+    let mut sim = with_children(ExchangeMode::Main, &["aes128-sha256"], &["aes128-sha256"], pfs, pfs);
+    sim.initiate(Side::A, "peer");
+    sim.run_for(Duration::from_secs(5));
+    for sequence in 1..=3 {
+        let request = echo_request(Side::A, sequence);
+        sim.act(Side::A, |endpoint, now| endpoint.send_inner(now, &request).expect("an IPsec SA covers it"));
+        sim.run_for(Duration::from_millis(10));
+    }
+    let at_b = inner_packets(&sim, Side::B);
+    assert_eq!(at_b.len(), 3, "B received the three requests");
+    for request in &at_b {
+        let reply = ikev1::ip::answer_echo(request).expect("an echo request");
+        sim.act(Side::B, |endpoint, now| endpoint.send_inner(now, &reply).expect("B's SA covers the reply"));
+    }
+    sim.run_for(Duration::from_millis(10));
+    let at_a = inner_packets(&sim, Side::A);
+    assert_eq!(at_a.len(), 3, "A received the three replies");
+    let esp: Vec<_> = sim.wire.iter().filter(|r| r.packet.protocol == ikev1::Protocol::Esp).collect();
+    assert_eq!(esp.len(), 6, "raw ESP (protocol 50) without a NAT");
+}
+
+#[test]
+fn both_sides_export_the_same_keys_for_wireshark() {
+    let mut sim = with_children(ExchangeMode::Main, &["aes256gcm16"], &["aes256gcm16"], None, None);
+    sim.initiate(Side::A, "peer");
+    sim.run_for(Duration::from_secs(5));
+    let (a, b) = (sim.a.key_material(), sim.b.key_material());
+    assert_eq!(a.ike_sas.len(), 1);
+    assert_eq!(a.ike_sas, b.ike_sas, "one ISAKMP SA, one Ka");
+    assert_eq!(a.ike_sas[0].encryption_key.len(), 32, "AES-128 Ka in hex");
+    assert_eq!(a.esp_sas.len(), 2);
+    for direction in &a.esp_sas {
+        let same =
+            b.esp_sas.iter().find(|other| other.spi == direction.spi).expect("the peer has the same SPI");
+        assert_eq!(same, direction, "identical keys, addresses and algorithms");
+        assert_eq!(direction.encryption_key.len(), 2 * (32 + 4), "AES-256 key and GCM salt");
+        assert_eq!(direction.integrity, None);
+    }
+}
+
+#[test]
+fn show_views_follow_the_session_through_its_life() {
+    use ikev1::trace::show_ipsec::{SessionStatus, render_ipsec_sa, render_session};
+    let mut sim = with_children(ExchangeMode::Main, &["aes128-sha256"], &["aes128-sha256"], None, None);
+    let status = |sim: &mut Simulation| {
+        let now = sim.now;
+        sim.a.show_session(now)[0].status
+    };
+    assert_eq!(status(&mut sim), SessionStatus::Down);
+    sim.initiate(Side::A, "peer");
+    assert_eq!(status(&mut sim), SessionStatus::DownNegotiating);
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(status(&mut sim), SessionStatus::UpIdle, "SAs up, no traffic yet");
+    let request = echo_request(Side::A, 1);
+    sim.act(Side::A, |endpoint, now| endpoint.send_inner(now, &request).expect("SA up"));
+    sim.run_for(Duration::from_millis(10));
+    assert_eq!(status(&mut sim), SessionStatus::UpActive);
+    let now = sim.now;
+    let ipsec = render_ipsec_sa(&sim.a.show_ipsec_sa(now));
+    assert!(ipsec.contains("#pkts encaps: 1, #pkts encrypt: 1, #pkts digest: 1"), "{ipsec}");
+    assert!(ipsec.contains("transform: esp-aes esp-sha256-hmac ,"), "{ipsec}");
+    let at_b = sim.b.show_ipsec_sa(now);
+    assert_eq!(at_b[0].inbound.counters.pkts_decaps, 1);
+    sim.run_for(Duration::from_secs(30));
+    assert_eq!(status(&mut sim), SessionStatus::UpIdle, "quiet for 30 s");
+    // B reboots and A keeps its IPsec SAs but loses the ISAKMP SA: UP-NO-IKE.
+    sim.a.forget_ike_sas();
+    assert_eq!(status(&mut sim), SessionStatus::UpNoIke);
+    let now = sim.now;
+    assert!(render_session(&sim.a.show_session(now)).contains("Session status: UP-NO-IKE"));
+}

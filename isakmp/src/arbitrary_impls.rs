@@ -19,7 +19,8 @@ impl<'a> Arbitrary<'a> for Message {
         } else {
             header.flags.without(Flags::ENCRYPTION)
         };
-        Ok(Self { header, body })
+        let trailing = if body.is_encrypted() { Vec::new() } else { u.arbitrary()? };
+        Ok(Self { header, body, trailing })
     }
 }
 

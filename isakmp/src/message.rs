@@ -10,6 +10,12 @@ use crate::payload::{self, Payload, PayloadBody};
 pub struct Message {
     pub header: Header,
     pub body: Body,
+    /// Bytes after the last payload of a plaintext body, still inside the
+    /// header's length. RFC 2408 leaves no room for them, but Libreswan pads
+    /// messages to a multiple of four octets (an AM2 whose ID has an odd
+    /// length ends in one zero byte), so they are kept, not refused. Always
+    /// empty for an encrypted body, whose padding is inside the ciphertext.
+    pub trailing: Vec<u8>,
 }
 
 /// The payloads after the header: readable, or encrypted and kept opaque
@@ -32,6 +38,10 @@ pub struct Plaintext {
 }
 
 impl Message {
+    pub fn new(header: Header, body: Body) -> Self {
+        Self { header, body, trailing: Vec::new() }
+    }
+
     /// Parses one ISAKMP message that fills `datagram` exactly.
     pub fn parse(datagram: &[u8]) -> Result<Self, Error> {
         let mut reader = Reader::new(datagram);
@@ -46,11 +56,9 @@ impl Message {
         let body = if raw.header.flags.is_encrypted() {
             Body::Encrypted { first_payload: raw.next_payload, ciphertext: reader.rest().to_vec() }
         } else {
-            let payloads = payload::parse_chain(raw.next_payload, &mut reader)?;
-            reader.expect_end("payload chain")?;
-            Body::Plain(payloads)
+            Body::Plain(payload::parse_chain(raw.next_payload, &mut reader)?)
         };
-        Ok(Self { header: raw.header, body })
+        Ok(Self { header: raw.header, body, trailing: reader.rest().to_vec() })
     }
 
     pub fn emit(&self) -> Result<Vec<u8>, EmitError> {
@@ -68,8 +76,12 @@ impl Message {
         let length_at = raw.emit(writer);
         match &self.body {
             Body::Plain(payloads) => payload::emit_chain(payloads, writer)?,
+            Body::Encrypted { .. } if !self.trailing.is_empty() => {
+                return Err(EmitError::Inconsistent { what: "trailing bytes after an encrypted body" });
+            }
             Body::Encrypted { ciphertext, .. } => writer.bytes(ciphertext),
         }
+        writer.bytes(&self.trailing);
         let length = u32::try_from(writer.len() - start).map_err(|_| EmitError::TooLong {
             field: "message length",
             length: writer.len() - start,
@@ -143,5 +155,31 @@ impl PayloadsExt for [Payload] {
 
     fn types(&self) -> Vec<PayloadType> {
         self.iter().map(Payload::payload_type).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::numbers::ExchangeType;
+    use crate::{Header, PayloadBody, Version};
+
+    /// Libreswan 4.10 pads its messages to four octets: an AM2 whose IDir has
+    /// an odd length ends in a zero byte after the last payload.
+    #[test]
+    fn bytes_after_a_plaintext_chain_are_kept_not_refused() {
+        let header =
+            Header { version: Version::V1_0, exchange: ExchangeType::AGGRESSIVE, ..Header::default() };
+        let mut message =
+            Message::new(header, Body::Plain(vec![Payload::from(PayloadBody::VendorId(vec![1, 2, 3]))]));
+        message.trailing = vec![0];
+        let bytes = message.emit().unwrap();
+        assert_eq!(bytes.len(), 28 + 4 + 3 + 1);
+        assert_eq!(
+            u32::from_be_bytes(bytes[24..28].try_into().unwrap()),
+            36,
+            "the header counts the padding"
+        );
+        assert_eq!(Message::parse(&bytes), Ok(message));
     }
 }

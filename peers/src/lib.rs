@@ -1,11 +1,19 @@
 //! Real peers and the network topologies they run in.
 //!
 //! Everything here creates something outside the process (network namespaces, daemons,
-//! temp folders) and owns it through a guard whose `Drop` removes it, also on panic.
-//! [`guard::sweep`] removes what a crashed run left behind.
+//! guests, temp folders) and owns it through a guard whose `Drop` removes it, also on
+//! panic. [`guard::sweep`] removes what a crashed run left behind.
 
 pub mod guard;
+pub mod libreswan;
+pub mod peer;
+pub mod strongswan;
 pub mod topology;
 
 pub use guard::{ChildProcess, Error, Namespace, Result, TempDir};
+pub use libreswan::{LibreswanGuest, LibreswanHost};
+pub use peer::{
+    EspSaKeys, IkeSaKeys, Installation, KeyMaterial, Peer, PeerError, PeerKind, PeerResult, PeerStatus,
+};
+pub use strongswan::StrongSwan;
 pub use topology::{Direct, Host, NatInFront, NatOf, Side};

@@ -59,6 +59,10 @@ impl Children {
         self.by_inbound_spi.values()
     }
 
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut ChildRecord> {
+        self.by_inbound_spi.values_mut()
+    }
+
     /// Inbound SPIs of the pairs that match a predicate.
     pub fn spis_where(&self, wanted: impl Fn(&ChildRecord) -> bool) -> Vec<u32> {
         self.by_inbound_spi.iter().filter(|(_, r)| wanted(r)).map(|(spi, _)| *spi).collect()

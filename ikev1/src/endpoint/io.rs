@@ -9,13 +9,29 @@ use crate::counters::Counters;
 use crate::time::Timestamp;
 use crate::trace::{Trace, TraceEvent};
 
-/// A UDP datagram to send. On port 4500 the payload already carries the
-/// Non-ESP Marker (RFC 3948 2.2).
+/// A datagram to send: UDP between the two socket addresses (on port 4500
+/// IKE already carries its Non-ESP Marker, RFC 3948 2.2, and ESP-in-UDP
+/// goes bare), or a raw ESP packet (IP protocol 50) between their addresses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transmit {
     pub local: SocketAddr,
     pub remote: SocketAddr,
     pub payload: Vec<u8>,
+    pub protocol: Protocol,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Udp,
+    /// IP protocol 50; the ports of the addresses mean nothing.
+    Esp,
+}
+
+impl Transmit {
+    pub fn udp(local: SocketAddr, remote: SocketAddr, payload: Vec<u8>) -> Self {
+        Self { local, remote, payload, protocol: Protocol::Udp }
+    }
 }
 
 /// Something the caller may want to know about.
@@ -44,6 +60,12 @@ pub enum Event {
         connection: String,
         peer: SocketAddr,
         reason: String,
+    },
+    /// An inner packet arrived through an IPsec SA (and was decapsulated).
+    InnerPacket {
+        connection: String,
+        inbound_spi: u32,
+        packet: Vec<u8>,
     },
     /// An IPsec SA pair went away (deleted, expired, invalid SPI).
     IpsecSaDeleted {

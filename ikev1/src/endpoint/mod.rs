@@ -11,8 +11,14 @@
 //! ```
 
 mod children;
+mod data_path;
 mod footprint;
 pub mod io;
+mod key_export;
+mod views;
+
+pub use data_path::SendError;
+pub use key_export::{EspSaKeys, IkeSaKeys, KeyMaterial};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
@@ -24,6 +30,7 @@ use isakmp::{Cookie, Message, RawHeader};
 use crate::config::EndpointConfig;
 use crate::counters::{Counters, DropReason};
 use crate::crypto::{CryptoProvider, RustCryptoProvider};
+use crate::esp::SaDatabase;
 use crate::ike_sa::{self, Context, IkeSa, Request};
 use crate::policy::{Connection, ExchangeMode};
 use crate::random::EngineRng;
@@ -42,6 +49,12 @@ pub struct Endpoint {
     /// IKE SAs by the cookie we chose.
     sas: BTreeMap<Cookie, IkeSa>,
     children: Children,
+    /// ESP SAs: inbound by SPI, outbound by the pair's inbound SPI.
+    esp: SaDatabase<u32>,
+    /// When each (peer, unknown SPI) was last reported, to rate-limit.
+    invalid_spi_reports: BTreeMap<(IpAddr, u32), Timestamp>,
+    /// Unknown SPIs waiting for an ISAKMP SA with their sender.
+    pending_invalid_spis: Vec<(IpAddr, u32)>,
 }
 
 /// Everything an SA may use while it works, kept apart from the SA table so
@@ -110,7 +123,14 @@ impl Endpoint {
             next_conn_id: FIRST_CONN_ID,
             spis: BTreeSet::new(),
         };
-        Self { core, sas: BTreeMap::new(), children: Children::default() }
+        Self {
+            core,
+            sas: BTreeMap::new(),
+            children: Children::default(),
+            esp: SaDatabase::new(),
+            invalid_spi_reports: BTreeMap::new(),
+            pending_invalid_spis: Vec::new(),
+        }
     }
 
     pub fn config(&self) -> &EndpointConfig {
@@ -142,9 +162,14 @@ impl Endpoint {
         name: &str,
         children: Vec<String>,
     ) -> Result<(), InitiateError> {
-        let connection = self.connection(name)?.clone();
+        let mut connection = self.connection(name)?.clone();
         let remote =
             connection.remote_address.ok_or_else(|| InitiateError::NoPeerAddress(connection.name.clone()))?;
+        // RFC 2407 4.6.3.3: INITIAL-CONTACT says this is the first SA with
+        // the peer; sent in a re-key it makes the peer drop the SA we keep.
+        if self.sas.values().any(|sa| sa.is_established() && sa.remote.ip() == remote) {
+            connection.initial_contact = false;
+        }
         let local = SocketAddr::new(connection.local_address, isakmp::natt::IKE_PORT);
         let remote = SocketAddr::new(remote, isakmp::natt::IKE_PORT);
         let mut requests = Vec::new();
@@ -172,8 +197,7 @@ impl Endpoint {
             match Port4500::classify(datagram) {
                 Ok(Port4500::Ike(message)) => message,
                 Ok(Port4500::Keepalive) => return self.core.out.counters.drop(DropReason::NotIke),
-                // The IPsec data plane is not wired yet: ESP is counted and dropped.
-                Ok(Port4500::Esp(_)) => return self.core.out.counters.drop(DropReason::NotIke),
+                Ok(Port4500::Esp(packet)) => return self.receive_esp(now, remote, local, packet),
                 Err(error) => return self.core.refuse(now, remote, DropReason::Malformed, error.to_string()),
             }
         } else {
@@ -187,6 +211,12 @@ impl Endpoint {
         if raw.header.version.major() != 1 {
             let detail = format!("version {}", raw.header.version);
             return self.core.refuse(now, remote, DropReason::InvalidMajorVersion, detail);
+        }
+        // RFC 2408 5.2 step 5: flags other than E, C and A are invalid (3.1:
+        // they MUST be zero), and the message is discarded.
+        if raw.header.flags.reserved_bits() != 0 {
+            let detail = format!("flags {}", raw.header.flags);
+            return self.core.refuse(now, remote, DropReason::InvalidFlags, detail);
         }
         let parsed = match Message::parse(message) {
             Ok(parsed) => parsed,
@@ -248,28 +278,33 @@ impl Endpoint {
         requests: &mut Vec<Request>,
     ) {
         let header = message.header;
-        let mode = match header.exchange {
-            ExchangeType::IDENTITY_PROTECTION => ExchangeMode::Main,
-            ExchangeType::AGGRESSIVE => ExchangeMode::Aggressive,
-            _ => {
-                return self.core.refuse(
-                    now,
-                    remote,
-                    DropReason::UnknownCookies,
-                    "no SA for these cookies".into(),
-                );
-            }
+        // Only MM1 and AM1 open an SA; anything else for no SA of ours is
+        // INVALID COOKIE (RFC 2408 5.2 step 1), unless it says what it is.
+        let opens_an_sa = header.responder_cookie.is_zero()
+            && !message.is_encrypted()
+            && header.exchange != ExchangeType::INFORMATIONAL;
+        let refusal = if !opens_an_sa {
+            Some((DropReason::UnknownCookies, "no SA for these cookies".to_owned()))
+        } else if !matches!(header.exchange, ExchangeType::IDENTITY_PROTECTION | ExchangeType::AGGRESSIVE) {
+            // RFC 2408 5.2 step 4: INVALID EXCHANGE TYPE.
+            Some((DropReason::UnexpectedExchange, format!("exchange {}", header.exchange.labelled())))
+        } else if header.message_id.0 != 0 {
+            // RFC 2408 5.2 step 6 and RFC 2409 5: Phase 1 uses message ID 0.
+            Some((
+                DropReason::InvalidMessageId,
+                format!("message ID {:#010x} in Phase 1", header.message_id.0),
+            ))
+        } else {
+            None
         };
-        let first_message =
-            header.responder_cookie.is_zero() && header.message_id.0 == 0 && !message.is_encrypted();
-        if !first_message {
-            return self.core.refuse(
-                now,
-                remote,
-                DropReason::UnknownCookies,
-                "no SA for these cookies".into(),
-            );
+        if let Some((reason, detail)) = refusal {
+            return self.core.refuse(now, remote, reason, detail);
         }
+        let mode = if header.exchange == ExchangeType::AGGRESSIVE {
+            ExchangeMode::Aggressive
+        } else {
+            ExchangeMode::Main
+        };
         let half_open = self.sas.values().filter(|sa| sa.is_half_open()).count();
         if half_open >= self.core.config.limits.max_half_open {
             return self.core.refuse(
@@ -342,26 +377,6 @@ impl Endpoint {
         self.finish(now, requests);
     }
 
-    /// IPsec SA lifetimes: re-key what we initiated at 90 %, delete at 100 %.
-    fn child_timeouts(&mut self, now: Timestamp) {
-        let expired = self.children.spis_where(|r| r.expires_at() <= now);
-        for spi in expired {
-            self.delete_child(now, spi, "lifetime expired");
-        }
-        let due: Vec<(u32, String, String)> = self
-            .children
-            .iter()
-            .filter(|r| r.sa.we_initiated && !r.rekey_started && r.rekey_at() <= now)
-            .map(|r| (r.sa.inbound.spi, r.sa.connection.clone(), r.sa.child.clone()))
-            .collect();
-        for (spi, connection, child) in due {
-            if let Some(record) = self.children.get_mut(spi) {
-                record.rekey_started = true;
-            }
-            self.negotiate_child(now, &connection, &child);
-        }
-    }
-
     /// Quick Mode for one child: over an established IKE SA of the
     /// connection, or after a new Phase 1.
     fn negotiate_child(&mut self, now: Timestamp, connection: &str, child: &str) {
@@ -420,11 +435,19 @@ impl Endpoint {
         self.delete_where(now, "shutdown", |_| true);
     }
 
+    /// Forgets the ISAKMP SAs only, keeping the IPsec SAs (as when an ISAKMP SA
+    /// expires without re-key): the session is then UP-NO-IKE.
+    pub fn forget_ike_sas(&mut self) {
+        self.sas.clear();
+    }
+
     /// Forgets every SA without telling anyone, as a reboot would.
     pub fn forget_all(&mut self) {
         self.sas.clear();
         self.children = Children::default();
+        self.esp = SaDatabase::new();
         self.core.spis.clear();
+        self.pending_invalid_spis.clear();
     }
 
     fn delete_where(&mut self, now: Timestamp, reason: &str, wanted: impl Fn(&IkeSa) -> bool) {
@@ -458,6 +481,7 @@ impl Endpoint {
     }
 
     fn forget_child(&mut self, record: ChildRecord, reason: &str) {
+        self.remove_esp(record.sa.inbound.spi);
         self.core.spis.remove(&record.sa.inbound.spi);
         self.core.out.event(Event::IpsecSaDeleted {
             connection: record.sa.connection.clone(),
@@ -488,6 +512,7 @@ impl Endpoint {
             match request {
                 Request::ForgetPeer { peer, keep } => self.forget_peer(now, peer, keep),
                 Request::InstallChild { child, outbound_active } => {
+                    self.install_esp(now, &child, outbound_active);
                     let info = child.info();
                     self.children.insert(ChildRecord {
                         sa: *child,
@@ -500,12 +525,15 @@ impl Endpoint {
                     }
                 }
                 Request::ActivateChild { inbound_spi } => {
-                    if let Some(record) = self.children.get_mut(inbound_spi) {
-                        record.outbound_active = true;
-                        let info = record.sa.info();
-                        self.core.out.event(Event::IpsecSaEstablished(info));
-                    }
+                    let Some(record) = self.children.get_mut(inbound_spi) else { continue };
+                    record.outbound_active = true;
+                    let info = record.sa.info();
+                    self.core.out.event(Event::IpsecSaEstablished(info));
+                    let record = self.children.remove(inbound_spi).expect("just found");
+                    self.activate_esp(now, &record.sa);
+                    self.children.insert(record);
                 }
+                Request::PeerMoved { ike_sa, remote } => self.peer_moved(ike_sa, remote),
                 Request::RemoveChild { inbound_spi, reason } => {
                     if let Some(record) = self.children.remove(inbound_spi) {
                         self.forget_child(record, &reason);
@@ -526,6 +554,24 @@ impl Endpoint {
             }
         }
         self.sas.retain(|_, sa| !sa.is_dead());
+        if !self.pending_invalid_spis.is_empty() {
+            self.flush_invalid_spis(now);
+        }
+    }
+
+    /// The peer's NAT mapping moved: ESP-in-UDP follows it.
+    fn peer_moved(&mut self, ike_sa: Cookie, remote: SocketAddr) {
+        for record in self.children.iter_mut().filter(|r| r.sa.ike_sa == ike_sa && r.sa.udp_encapsulated) {
+            record.sa.remote = remote;
+            let udp = Some(crate::esp::UdpPorts { local: record.sa.local.port(), peer: remote.port() });
+            let spi = record.sa.inbound.spi;
+            if let Some(sa) = self.esp.inbound_mut(spi) {
+                sa.update_peer(remote.ip(), udp);
+            }
+            if let Some(sa) = self.esp.outbound_mut(&spi) {
+                sa.update_peer(remote.ip(), udp);
+            }
+        }
     }
 
     /// INITIAL-CONTACT: the peer has forgotten everything; so do we, but for

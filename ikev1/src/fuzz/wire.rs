@@ -17,7 +17,8 @@ pub struct Opened {
     pub header: Header,
     pub encrypted: bool,
     pub payloads: Vec<Payload>,
-    /// What followed the chain in an encrypted body (RFC 2409 5.3 padding).
+    /// What followed the chain: an encrypted body's padding (RFC 2409 5.3),
+    /// or the trailing bytes after a plain one (some peers pad to 4 octets).
     pub padding: Vec<u8>,
 }
 
@@ -37,7 +38,7 @@ impl Opened {
         let parsed = Message::parse(message).ok()?;
         match parsed.body {
             Body::Plain(payloads) => {
-                Some(Self { header: parsed.header, encrypted: false, payloads, padding: Vec::new() })
+                Some(Self { header: parsed.header, encrypted: false, payloads, padding: parsed.trailing })
             }
             Body::Encrypted { first_payload, ciphertext } => {
                 let plaintext =
@@ -54,14 +55,17 @@ impl Opened {
 
     /// The wire form; an encrypted body keeps its padding as it is.
     pub fn seal(&self) -> Option<Vec<u8>> {
-        let body = if self.encrypted {
+        let message = if self.encrypted {
             let plaintext = Plaintext { payloads: self.payloads.clone(), padding: self.padding.clone() };
             let first_payload = isakmp::payload::first_type(&self.payloads);
-            Body::Encrypted { first_payload, ciphertext: plaintext.emit().ok()? }
+            Message::new(self.header, Body::Encrypted { first_payload, ciphertext: plaintext.emit().ok()? })
         } else {
-            Body::Plain(self.payloads.clone())
+            Message {
+                trailing: self.padding.clone(),
+                ..Message::new(self.header, Body::Plain(self.payloads.clone()))
+            }
         };
-        Message { header: self.header, body }.emit().ok()
+        message.emit().ok()
     }
 
     /// Pads an encrypted chain to whole cipher blocks again, after an edit

@@ -22,7 +22,7 @@ impl IkeSa {
             if !self.verify_informational_hash(ctx, &received) {
                 return;
             }
-            self.accept(ctx.now, &mut received);
+            self.accept(ctx, &mut received);
             if let Some(crypto) = self.crypto.as_mut() {
                 crypto.close_exchange(received.message_id());
             }
@@ -80,6 +80,9 @@ impl IkeSa {
             },
         );
         match notify {
+            NotifyType::R_U_THERE if encrypted && self.impairments.ignore_dpd() => {
+                self.impaired(ctx, "ignore_dpd", "R-U-THERE left unanswered")
+            }
             NotifyType::R_U_THERE if encrypted => self.answer_dpd(ctx, notification),
             NotifyType::CONNECTED if encrypted => self.on_connected(ctx, message_id),
             // RFC 2408 3.14.1: the peer received ESP on an SPI it does not know,
@@ -149,6 +152,12 @@ impl IkeSa {
                 });
             }
         }
+    }
+
+    /// RFC 2408 3.14.1: an ESP packet from the peer had an SPI we do not know.
+    pub(crate) fn send_invalid_spi(&mut self, ctx: &mut Context<'_>, spi: u32) {
+        let spi = spi.to_be_bytes().to_vec();
+        self.send_notify(ctx, NotifyType::INVALID_SPI, ProtocolId::ESP, spi, Vec::new());
     }
 
     /// Tells the peer an IPsec SA is gone: Delete with our inbound SPI.

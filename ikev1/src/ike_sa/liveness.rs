@@ -150,11 +150,7 @@ impl IkeSa {
     fn keepalive(&mut self, ctx: &mut Context<'_>) {
         let Some(due) = self.keepalive_due().filter(|due| *due <= ctx.now) else { return };
         let interval = Duration::from_secs(u64::from(self.connection.nat_traversal.keepalive_secs.max(1)));
-        ctx.out.transmit(Transmit {
-            local: self.local,
-            remote: self.remote,
-            payload: isakmp::natt::KEEPALIVE.to_vec(),
-        });
+        ctx.out.transmit(Transmit::udp(self.local, self.remote, isakmp::natt::KEEPALIVE.to_vec()));
         self.dpd.next_keepalive = Some(due.max(ctx.now) + interval);
     }
 }

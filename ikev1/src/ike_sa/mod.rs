@@ -86,6 +86,8 @@ pub(crate) enum Request {
     InstallChild { child: Box<crate::child_sa::NegotiatedChild>, outbound_active: bool },
     /// The exchange is confirmed (QM3, or CONNECTED): use the outbound SA.
     ActivateChild { inbound_spi: u32 },
+    /// The peer's NAT mapping changed: its IPsec SAs' ESP-in-UDP goes there now.
+    PeerMoved { ike_sa: Cookie, remote: SocketAddr },
     /// Remove an IPsec SA pair we installed, without telling the peer.
     RemoveChild { inbound_spi: u32, reason: String },
     /// The peer deleted (or declared invalid) the SA it receives on, which
@@ -178,6 +180,16 @@ impl IkeSa {
         }
     }
 
+    /// A responder SA for a first message (MM1, AM1), with our cookie chosen
+    /// and the message remembered so that its retransmission gets our answer.
+    fn responder_for(ctx: &mut Context<'_>, connection: &Connection, first: &Received, bytes: &[u8]) -> Self {
+        let cookies =
+            Cookies { initiator: first.header.initiator_cookie.0, responder: ctx.rng.public_nonzero_bytes() };
+        let mut sa = Self::new(Role::Responder, connection, cookies, first.local, first.remote);
+        sa.current_request = Some(bytes.to_vec());
+        sa
+    }
+
     /// The cookie we chose: our key in the endpoint's table.
     pub fn own_cookie(&self) -> Cookie {
         Cookie(match self.role {
@@ -199,6 +211,12 @@ impl IkeSa {
 
     pub fn is_dead(&self) -> bool {
         matches!(self.phase, Phase::Dead)
+    }
+
+    /// Whether [`Self::fail`] already ended this SA (a handler must not put
+    /// its state back afterwards).
+    pub fn has_failed(&self) -> bool {
+        self.fsm == IkeState::DestroySa
     }
 
     /// A responder SA that has not authenticated its peer yet.
@@ -327,6 +345,9 @@ impl IkeSa {
             header.message_id = MessageId(0x1b1b_1b1b);
         }
         self.impairments.header(&mut header);
+        if exchange == ExchangeType::QUICK_MODE && self.impairments.commit_bit() {
+            header.flags = header.flags.with(Flags::COMMIT);
+        }
         let encrypt = encrypt && !self.impairments.cleartext();
         let body = if encrypt {
             let crypto = self.crypto.as_mut()?;
@@ -338,7 +359,7 @@ impl IkeSa {
         } else {
             Body::Plain(payloads)
         };
-        let mut bytes = Message { header, body }.emit().ok()?;
+        let mut bytes = Message::new(header, body).emit().ok()?;
         if !self.impairments.is_empty() {
             self.impairments.wire(&mut bytes);
         }
@@ -354,7 +375,7 @@ impl IkeSa {
             message
         };
         self.datagrams_sent += 1;
-        let transmit = Transmit { local: self.local, remote: self.remote, payload };
+        let transmit = Transmit::udp(self.local, self.remote, payload);
         match self.impairments.fate(self.datagrams_sent) {
             Fate::Send => ctx.out.transmit(transmit),
             Fate::Drop => self.impaired(ctx, "drop_message", "datagram not sent"),
@@ -463,9 +484,14 @@ impl IkeSa {
         }
         // RFC 2408 5.2: after the first message both cookies are set. A zero
         // responder cookie reaches us only as a retransmitted first message,
-        // answered above; anything else under it is not for this SA.
+        // answered above; a first message again (or anything else under it,
+        // such as an MM3) is not processed.
         if self.role == Role::Responder && message.header.responder_cookie.is_zero() {
-            return self.drop_message(ctx, DropReason::UnknownCookies, "no responder cookie");
+            return self.drop_message(
+                ctx,
+                DropReason::UnexpectedMessage,
+                "no responder cookie: a first message again, not a retransmission",
+            );
         }
         let Some(received) = self.open(ctx, message, local, remote) else { return };
         self.current_request = Some(bytes.to_vec());
@@ -513,7 +539,10 @@ impl IkeSa {
                 });
                 let Some((mut plaintext, parsed, chain)) = parsed else {
                     self.drop_message(ctx, DropReason::DecryptionFailed, "body does not decrypt to payloads");
-                    if self.crypto.is_some() && !self.is_established() {
+                    // RFC 2409 9: Informationals are never answered, or two
+                    // peers that cannot read each other start a "notify war".
+                    let informational = header.exchange == ExchangeType::INFORMATIONAL;
+                    if self.crypto.is_some() && !self.is_established() && !informational {
                         // What strongSwan answers to an MM5 it cannot read (case I).
                         self.send_notify(
                             ctx,
@@ -541,12 +570,16 @@ impl IkeSa {
     }
 
     /// Commits the IV chain of an accepted (authenticated) encrypted
-    /// message; the peer is alive.
-    fn accept(&mut self, now: Timestamp, received: &mut Received) {
+    /// message; the peer is alive. Behind a NAT its mapping may have changed
+    /// (RFC 3947 4): follow it to where the authentic message came from.
+    fn accept(&mut self, ctx: &mut Context<'_>, received: &mut Received) {
         if let (Some(crypto), Some(chain)) = (self.crypto.as_mut(), received.iv.take()) {
             crypto.commit(received.message_id(), chain);
         }
-        self.heard_from_peer(now);
+        self.heard_from_peer(ctx.now);
+        if self.nat_detected && received.local.port() == isakmp::natt::NAT_T_PORT {
+            self.follow_peer(ctx, received);
+        }
     }
 
     // ---- outcomes ----------------------------------------------------------
@@ -568,6 +601,17 @@ impl IkeSa {
         }
     }
 
+    /// Ka and the cookies, once keys exist.
+    pub fn exported_keys(&self) -> Option<crate::endpoint::IkeSaKeys> {
+        let crypto = self.crypto.as_ref()?;
+        Some(crate::endpoint::IkeSaKeys {
+            initiator_cookie: Cookie(self.cookies.initiator).to_string(),
+            responder_cookie: Cookie(self.cookies.responder).to_string(),
+            cipher: crypto.proposal.cipher.token().to_owned(),
+            encryption_key: isakmp::hex::encode(crypto.encryption_key.as_bytes()),
+        })
+    }
+
     pub fn info(&self) -> IkeSaInfo {
         IkeSaInfo {
             conn_id: self.conn_id,
@@ -586,7 +630,9 @@ impl IkeSa {
 
     /// Ends a negotiation or an SA without telling the peer.
     pub fn fail(&mut self, ctx: &mut Context<'_>, reason: &str) {
-        if self.is_dead() {
+        // Not `is_dead()`: a handler takes the phase out (leaving `Dead`)
+        // while it processes a message, and its failures must still count.
+        if self.has_failed() {
             return;
         }
         self.last_state = self.sa_state();
@@ -654,7 +700,11 @@ impl IkeSa {
             .min();
         let replay = self.replays.iter().map(|(at, _)| *at).min();
         let expiry = self.expiry(false);
-        [retransmit, replay, expiry].into_iter().flatten().min()
+        // The initiator re-keys at the soft expiry: a timer of its own, or
+        // handle_timeout would only ever run at the hard one.
+        let rekey =
+            (self.role == Role::Initiator && !self.rekey_started).then(|| self.expiry(true)).flatten();
+        [retransmit, replay, expiry, rekey].into_iter().flatten().min()
     }
 
     /// When the SA expires (hard), or is to be re-keyed (soft: at 90 %).
@@ -673,7 +723,7 @@ impl IkeSa {
             due.into_iter().map(|(_, payload)| payload).collect()
         };
         for payload in due {
-            ctx.out.transmit(Transmit { local: self.local, remote: self.remote, payload });
+            ctx.out.transmit(Transmit::udp(self.local, self.remote, payload));
         }
         self.quick_mode_timeouts(ctx);
         self.liveness_timeouts(ctx);

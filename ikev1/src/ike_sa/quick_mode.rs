@@ -76,7 +76,10 @@ impl IkeSa {
         };
         let own_spi = ctx.allocate_spi();
         let udp = self.udp_encapsulation();
-        let offered = ipsec_proposal::offer(child, own_spi, udp);
+        let mut offered = ipsec_proposal::offer(child, own_spi, udp);
+        if let isakmp::payload::SaContent::Ipsec(ipsec) = &mut offered.content {
+            ipsec.proposals[0].spi = self.impairments.proposal_spi(own_spi);
+        }
         let ni = ctx.rng.public_vec(NONCE_LEN);
         let key_pair = match child.pfs {
             Some(group) => match ctx.crypto.dh_group(group.id()) {
@@ -89,12 +92,13 @@ impl IkeSa {
         };
         let mut rest = vec![Payload::from(PayloadBody::SecurityAssociation(offered.clone()))];
         rest.extend(self.own_nonce_and_ke(ctx, &ni, key_pair.as_deref()));
-        rest.push(Payload::from(PayloadBody::Identification(traffic_selector::identification(
-            &child.local_ts,
-        ))));
-        rest.push(Payload::from(PayloadBody::Identification(traffic_selector::identification(
-            &child.remote_ts,
-        ))));
+        if self.impairments.omit_client_ids() {
+            self.impaired(ctx, "omit_client_ids", "QM1 without IDci/IDcr");
+        } else {
+            for ts in [&child.local_ts, &child.remote_ts] {
+                rest.push(Payload::from(PayloadBody::Identification(traffic_selector::identification(ts))));
+            }
+        }
         rest.extend(self.nat_original_addresses(child.mode));
         self.trace(ctx, Trace::BeginExchange { exchange: "Quick Mode", message_id });
         let hash = self.quick_hash(
@@ -176,7 +180,7 @@ impl IkeSa {
         {
             return;
         }
-        self.accept(ctx.now, received);
+        self.accept(ctx, received);
         let mut quick_mode = QuickMode {
             fsm: IkeState::QmReady,
             flight: Flight::default(),
@@ -327,7 +331,7 @@ impl IkeSa {
             self.quick_modes.insert(message_id, quick_mode);
             return;
         }
-        self.accept(ctx.now, received);
+        self.accept(ctx, received);
         quick_mode.flight.answered();
         self.qm_transition(ctx, &mut quick_mode, message_id, Input::PeerQuickMode, IkeState::QmIQm1);
         let (Some(sa), Some(nr)) = (received.sa(), received.nonce().map(<[u8]>::to_vec)) else {
@@ -441,7 +445,7 @@ impl IkeSa {
             self.quick_modes.insert(message_id, quick_mode);
             return;
         }
-        self.accept(ctx.now, received);
+        self.accept(ctx, received);
         quick_mode.flight.answered();
         if connected_first {
             quick_mode.state = QmState::ExpectConnected { inbound_spi };
@@ -460,6 +464,11 @@ impl IkeSa {
             crypto.close_exchange(message_id);
         }
         self.quick_modes.insert(message_id, quick_mode);
+    }
+
+    /// Whether a Quick Mode of ours is still waiting for its peer.
+    pub(crate) fn negotiating_children(&self) -> bool {
+        self.quick_modes.values().any(|qm| !matches!(qm.state, QmState::Finished { .. }))
     }
 
     /// CONNECTED (RFC 2408 3.1) for a Quick Mode whose peer set the commit bit.

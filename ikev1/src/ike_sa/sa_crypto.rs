@@ -17,6 +17,8 @@ const MAX_OPEN_EXCHANGES: usize = 64;
 pub struct SaCrypto {
     pub keys: Phase1Keys,
     pub proposal: IkeProposal,
+    /// Ka, kept for key export (Wireshark's ikev1_decryption_table).
+    pub encryption_key: crate::crypto::Secret,
     cipher: Box<dyn IkeCipher>,
     phase1: IvChain,
     exchanges: BTreeMap<u32, IvChain>,
@@ -51,7 +53,14 @@ impl SaCrypto {
         let ka = encryption_key(prf, &keys.skeyid_e, algorithm.key_len());
         let cipher = crypto.ike_cipher(algorithm, ka.as_bytes())?;
         let iv0 = phase1_iv(prf, inputs.g_xi, inputs.g_xr, algorithm.block_len())?;
-        Ok(Self { keys, proposal, cipher, phase1: IvChain::new(iv0), exchanges: BTreeMap::new() })
+        Ok(Self {
+            keys,
+            proposal,
+            encryption_key: ka,
+            cipher,
+            phase1: IvChain::new(iv0),
+            exchanges: BTreeMap::new(),
+        })
     }
 
     pub fn prf<'a>(&self, crypto: &'a dyn CryptoProvider) -> &'a dyn HashFunction {

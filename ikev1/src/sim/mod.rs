@@ -17,7 +17,7 @@ pub use nat::Nat;
 
 use crate::config::EndpointConfig;
 use crate::endpoint::Endpoint;
-use crate::endpoint::io::{Event, Transmit};
+use crate::endpoint::io::{Event, Protocol, Transmit};
 use crate::time::Timestamp;
 use crate::trace::TraceEvent;
 
@@ -44,6 +44,8 @@ pub struct Packet {
     pub source: SocketAddr,
     pub destination: SocketAddr,
     pub payload: Vec<u8>,
+    /// UDP, or raw ESP (IP protocol 50, ports meaningless).
+    pub protocol: Protocol,
 }
 
 /// A datagram as it was delivered (or dropped), for assertions and pcaps.
@@ -125,6 +127,22 @@ impl Simulation {
         self.collect();
     }
 
+    /// Runs an operator action on one side at the current time (delete a
+    /// connection, shut down...) and puts what it sent on the wire.
+    pub fn act<T>(&mut self, side: Side, action: impl FnOnce(&mut Endpoint, Timestamp) -> T) -> T {
+        let now = self.now;
+        let outcome = action(self.endpoint(side), now);
+        self.collect();
+        outcome
+    }
+
+    /// Puts a datagram on the wire as if `from` had sent it from `source` to
+    /// `destination`: a crafted or forged message, which meets the NAT and
+    /// the interceptor like any other.
+    pub fn inject(&mut self, from: Side, source: SocketAddr, destination: SocketAddr, payload: Vec<u8>) {
+        self.send(from, Transmit::udp(source, destination, payload));
+    }
+
     /// Runs until nothing is in flight and no timer is due before `deadline`.
     pub fn run_until(&mut self, deadline: Timestamp) {
         for _ in 0..MAX_STEPS {
@@ -197,9 +215,12 @@ impl Simulation {
 
     fn deliver(&mut self, packet: Packet) {
         let now = self.now;
-        let Packet { from, source, destination, payload } = packet;
-        let to = from.other();
-        self.endpoint(to).handle_datagram(now, destination, source, &payload);
+        let Packet { from, source, destination, payload, protocol } = packet;
+        let endpoint = self.endpoint(from.other());
+        match protocol {
+            Protocol::Udp => endpoint.handle_datagram(now, destination, source, &payload),
+            Protocol::Esp => endpoint.handle_esp(now, source.ip(), destination.ip(), &payload),
+        }
     }
 
     /// Moves what both endpoints produced onto the wire and into the logs.
@@ -218,8 +239,13 @@ impl Simulation {
     }
 
     fn send(&mut self, from: Side, transmit: Transmit) {
-        let mut packet =
-            Packet { from, source: transmit.local, destination: transmit.remote, payload: transmit.payload };
+        let mut packet = Packet {
+            from,
+            source: transmit.local,
+            destination: transmit.remote,
+            payload: transmit.payload,
+            protocol: transmit.protocol,
+        };
         if let Some(nat) = self.nat.as_mut() {
             nat.translate(&mut packet);
         }

@@ -119,6 +119,12 @@ pub fn render(event: &TraceEvent) -> Vec<String> {
         Trace::Expired { soft: false } => vec![tagged("SA lifetime expired".to_owned())],
         Trace::Impaired { impairment, detail } => vec![tagged(format!("IMPAIR {impairment}: {detail}"))],
         Trace::Lifetime { seconds } => vec![tagged(format!(":Started lifetime timer: {seconds}."))],
+        Trace::InvalidSpi { spi, reported } => {
+            let action = if *reported { ", sending INVALID-SPI" } else { "" };
+            vec![format!(
+                "%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: rec'd IPSEC packet has invalid spi 0x{spi} from {peer}{action}"
+            )]
+        }
     }
 }
 

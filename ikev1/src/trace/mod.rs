@@ -9,6 +9,7 @@
 pub mod filter;
 pub mod ios;
 pub mod show;
+pub mod show_ipsec;
 mod states;
 
 use std::net::SocketAddr;
@@ -144,5 +145,10 @@ pub enum Trace {
     },
     Lifetime {
         seconds: u32,
+    },
+    /// An ESP packet for an SPI we do not have (IOS %CRYPTO-4-RECVD_PKT_INV_SPI).
+    InvalidSpi {
+        spi: String,
+        reported: bool,
     },
 }

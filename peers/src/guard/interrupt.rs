@@ -5,13 +5,16 @@
 //! signal, so the parent sees the usual exit status.
 
 use std::sync::Once;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use super::sweep::sweep_run;
 
 const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 static INSTALL: Once = Once::new();
+/// Set once a signal arrived: guards refuse to create anything more, so the run's main
+/// thread, still busy with a case, cannot make what the sweep would miss.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Atomics are lock-free, so the handler may read this.
 static PIPE_WRITE_END: AtomicI32 = AtomicI32::new(-1);
 
@@ -53,14 +56,35 @@ fn watch(read_end: libc::c_int) {
         return;
     }
     let signal = libc::c_int::from(byte);
+    INTERRUPTED.store(true, Ordering::SeqCst);
     eprintln!("ikelab: interrupted (signal {signal}), removing this run's namespaces and processes");
-    if let Err(error) = sweep_run(std::process::id()) {
-        eprintln!("ikelab: interrupt cleanup: {error}");
+    // The second sweep catches what a guard created between its check and the flag.
+    for _ in 0..2 {
+        if let Err(error) = sweep_run(std::process::id()) {
+            eprintln!("ikelab: interrupt cleanup: {error}");
+        }
     }
     // SAFETY: restoring the default action and re-raising ends the process as the
     // signal would have.
     unsafe {
         libc::signal(signal, libc::SIG_DFL);
         libc::raise(signal);
+    }
+}
+
+/// Whether this process was interrupted; guards then refuse to create anything.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// The error a guard returns instead of creating something after an interrupt.
+pub(crate) fn refuse_if_interrupted(what: &str) -> super::command::Result<()> {
+    if interrupted() {
+        Err(super::command::Error::io(
+            format!("not creating {what}: the run was interrupted"),
+            std::io::Error::from(std::io::ErrorKind::Interrupted),
+        ))
+    } else {
+        Ok(())
     }
 }

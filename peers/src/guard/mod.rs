@@ -6,6 +6,7 @@ pub mod interrupt;
 pub mod namespace;
 pub mod naming;
 pub mod process;
+pub mod root;
 pub mod sweep;
 pub mod temp_dir;
 
@@ -13,5 +14,6 @@ pub use command::{Error, Result};
 pub use interrupt::clean_up_on_interrupt;
 pub use namespace::Namespace;
 pub use process::ChildProcess;
+pub use root::is_root;
 pub use sweep::{SweepReport, remains_of_run, sweep_leftovers, sweep_run};
 pub use temp_dir::TempDir;

@@ -24,6 +24,7 @@ pub struct Namespace {
 impl Namespace {
     /// Creates `ikelab-<pid>-<n>-<label>`.
     pub fn create(label: &str) -> Result<Self> {
+        super::interrupt::refuse_if_interrupted("a namespace")?;
         let name = naming::unique(label);
         run(Command::new("ip").args(["netns", "add", &name]))?;
         // From here on the guard owns it, so a failure below still removes it.

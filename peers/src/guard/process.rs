@@ -30,6 +30,7 @@ impl ChildProcess {
     /// variable so a sweep can find it if this run crashes.
     pub fn spawn(mut command: Command) -> Result<Self> {
         let description = describe(&command);
+        super::interrupt::refuse_if_interrupted(&format!("`{description}`"))?;
         let child = command
             .process_group(0)
             .env(OWNER_VARIABLE, std::process::id().to_string())

@@ -24,6 +24,7 @@ pub struct TempDir {
 
 impl TempDir {
     pub fn new(label: &str) -> Result<Self> {
+        super::interrupt::refuse_if_interrupted("a temp folder")?;
         let path = std::env::temp_dir().join(naming::unique(label));
         fs::DirBuilder::new()
             .mode(0o700)

@@ -1,0 +1,246 @@
+//! ipsec.conf and ipsec.secrets for Libreswan 4.10, rendered from the policy; shared
+//! by the guest and the host drivers.
+//!
+//! Libreswan pairs one ISAKMP policy with one IPsec SA per `conn`, so a policy
+//! connection becomes one conn per child (`<connection>` alone when it has one child or
+//! none, `<connection>-<child>` otherwise). What maps where:
+//! - IKE proposals in priority order -> `ike=` (`aes128-sha2_256;modp2048,...`), the
+//!   preferred proposal's lifetime -> `ikelifetime`; exchange -> `aggressive`.
+//! - A child's ESP proposals -> `phase2alg=` with the PFS group after `;`, `pfs=`,
+//!   lifetime -> `salifetime`, mode -> `type`, selectors -> `left/rightsubnet` and
+//!   `left/rightprotoport`.
+//! - NAT-T `force`/`off` -> `encapsulation=yes/no`; DPD -> `dpddelay`/`dpdtimeout`;
+//!   `initial_contact` -> `initial-contact`.
+//! - `keyingtries=1`, so a failed initiation ends instead of retrying forever.
+//! - A host local selector becomes `leftsourceip`, so _updown installs a route to the
+//!   remote selector (the guest has no other route to it).
+//! - Responder choice, lifetime rule, invalid-SPI recovery, impairments and kilobyte
+//!   lifetimes are not rendered (the reference engine's knobs, or no IKEv1 equivalent).
+
+use std::fmt::Write as _;
+
+use ikev1::policy::{
+    ChildPolicy, EspProposal, ExchangeMode, IkeHash, IpsecMode, NatTMode, Policy, TrafficSelector,
+};
+
+use crate::peer::error::PeerResult;
+use crate::peer::view::{ConnectionView, safe_name, subnet};
+
+pub(crate) const PEER: &str = "Libreswan";
+
+/// The `config setup` section. `extra` holds driver-specific lines (paths).
+pub(crate) fn config_setup(extra: &[String]) -> String {
+    // No plutodebug: pluto 4.10 keeps IKE keys inside NSS and even `crypt private`
+    // logs only key handles, while slowing pluto down with thousands of lines.
+    let mut out = String::from(
+        "config setup\n    ikev1-policy=accept\n    uniqueids=no\n    plutodebug=none\n    logtime=yes\n    logappend=no\n",
+    );
+    for line in extra {
+        let _ = writeln!(out, "    {line}");
+    }
+    out
+}
+
+/// The conns of every policy connection, after `setup`.
+pub(crate) fn ipsec_conf(setup: &str, policy: &Policy) -> PeerResult<String> {
+    let mut out = setup.to_owned();
+    for view in ConnectionView::all(PEER, policy)? {
+        for (name, child) in conn_names(view.connection) {
+            out.push('\n');
+            conn(&mut out, &name, &view, child)?;
+        }
+    }
+    Ok(out)
+}
+
+/// `ID ID : PSK "secret"` per connection.
+pub(crate) fn ipsec_secrets(policy: &Policy) -> PeerResult<String> {
+    let mut out = String::new();
+    for view in ConnectionView::all(PEER, policy)? {
+        let remote = view.remote_id().unwrap_or_else(|| "%any".into());
+        let _ = writeln!(out, "{} {remote} : PSK \"{}\"", view.local_id(), view.psk);
+    }
+    Ok(out)
+}
+
+/// The Libreswan conn names of a policy connection, with the child each one carries.
+pub(crate) fn conn_names(connection: &ikev1::policy::Connection) -> Vec<(String, Option<&ChildPolicy>)> {
+    match connection.children.as_slice() {
+        [] => vec![(connection.name.clone(), None)],
+        [only] => vec![(connection.name.clone(), Some(only))],
+        children => children
+            .iter()
+            .map(|child| (format!("{}-{}", connection.name, child.name), Some(child)))
+            .collect(),
+    }
+}
+
+fn conn(
+    out: &mut String,
+    name: &str,
+    view: &ConnectionView<'_>,
+    child: Option<&ChildPolicy>,
+) -> PeerResult<()> {
+    safe_name(PEER, name)?;
+    let connection = view.connection;
+    let ike: Vec<String> = view
+        .ike_proposals()
+        .iter()
+        .map(|proposal| {
+            format!("{}-{};{}", proposal.cipher.token(), hash(proposal.hash), proposal.group.token())
+        })
+        .collect();
+    let right = view.remote_address().map_or_else(|| "%any".to_owned(), |address| address.to_string());
+    let _ = writeln!(out, "conn {name}");
+    let _ = writeln!(out, "    ikev2=no");
+    let _ = writeln!(out, "    authby=secret");
+    let _ = writeln!(out, "    aggressive={}", yes_no(connection.exchange == ExchangeMode::Aggressive));
+    let _ = writeln!(out, "    left={}\n    leftid={}", connection.local_address, view.local_id());
+    let _ = writeln!(out, "    right={right}");
+    if let Some(remote_id) = view.remote_id() {
+        let _ = writeln!(out, "    rightid={remote_id}");
+    }
+    let _ = writeln!(out, "    ike={}\n    ikelifetime={}s", ike.join(","), view.ike_lifetime_secs());
+    let _ = writeln!(out, "    initial-contact={}", yes_no(connection.initial_contact));
+    let encapsulation = match connection.nat_traversal.mode {
+        NatTMode::Auto => "auto",
+        NatTMode::Force => "yes",
+        NatTMode::Off => "no",
+    };
+    let _ = writeln!(out, "    encapsulation={encapsulation}");
+    if let Some(dpd) = connection.dpd {
+        let timeout = dpd.interval_secs.saturating_mul(dpd.retries.max(1));
+        let _ = writeln!(
+            out,
+            "    dpddelay={}s\n    dpdtimeout={timeout}s\n    dpdaction=clear",
+            dpd.interval_secs
+        );
+    }
+    if let Some(child) = child {
+        child_settings(out, child);
+    }
+    out.push_str("    keyingtries=1\n    auto=add\n");
+    Ok(())
+}
+
+fn child_settings(out: &mut String, child: &ChildPolicy) {
+    let pfs = child.pfs.map(|group| format!(";{}", group.token())).unwrap_or_default();
+    let proposals: Vec<String> =
+        child.esp_proposals.iter().map(|proposal| format!("{}{pfs}", esp(proposal))).collect();
+    let mode = match child.mode {
+        IpsecMode::Tunnel => "tunnel",
+        IpsecMode::Transport => "transport",
+    };
+    let _ = writeln!(out, "    type={mode}");
+    // A host selector is one of our own addresses: as leftsourceip, _updown routes the
+    // remote subnet with it as source, without which replies have no route at all.
+    if child.local_ts.prefix_len == 32 && child.local_ts.address.is_ipv4() {
+        let _ = writeln!(out, "    leftsourceip={}", child.local_ts.address);
+    }
+    selector(out, "left", &child.local_ts);
+    selector(out, "right", &child.remote_ts);
+    let _ = writeln!(out, "    phase2=esp\n    phase2alg={}", proposals.join(","));
+    let _ =
+        writeln!(out, "    pfs={}\n    salifetime={}s", yes_no(child.pfs.is_some()), child.lifetime.seconds);
+}
+
+fn selector(out: &mut String, side: &str, selector: &TrafficSelector) {
+    let _ = writeln!(out, "    {side}subnet={}", subnet(selector));
+    if selector.protocol != 0 {
+        let port = if selector.port == 0 { "%any".to_owned() } else { selector.port.to_string() };
+        let _ = writeln!(out, "    {side}protoport={}/{port}", selector.protocol);
+    }
+}
+
+/// `aes128-sha2_256`, `aes_gcm16_128` (Libreswan's ESP spelling).
+fn esp(proposal: &EspProposal) -> String {
+    use ikev1::policy::{EspCipher, EspIntegrityAlgorithm};
+    let cipher = match proposal.cipher {
+        EspCipher::Aes128gcm16 => "aes_gcm16_128",
+        EspCipher::Aes192gcm16 => "aes_gcm16_192",
+        EspCipher::Aes256gcm16 => "aes_gcm16_256",
+        other => other.token(),
+    };
+    match proposal.integrity {
+        None => cipher.to_owned(),
+        Some(integrity) => {
+            let hash = match integrity {
+                EspIntegrityAlgorithm::Md5 => IkeHash::Md5,
+                EspIntegrityAlgorithm::Sha1 => IkeHash::Sha1,
+                EspIntegrityAlgorithm::Sha256 => IkeHash::Sha256,
+                EspIntegrityAlgorithm::Sha384 => IkeHash::Sha384,
+                EspIntegrityAlgorithm::Sha512 => IkeHash::Sha512,
+            };
+            format!("{cipher}-{}", self::hash(hash))
+        }
+    }
+}
+
+fn hash(hash: IkeHash) -> &'static str {
+    match hash {
+        IkeHash::Md5 => "md5",
+        IkeHash::Sha1 => "sha1",
+        IkeHash::Sha256 => "sha2_256",
+        IkeHash::Sha384 => "sha2_384",
+        IkeHash::Sha512 => "sha2_512",
+    }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ikev1::policy::{Connection, DhGroup, IdentityConfig, IpsecLifetime, Keyring, PeerSelector};
+
+    fn policy(children: usize) -> Policy {
+        let mut connection = Connection::new(
+            "ref",
+            "192.0.2.2".parse().unwrap(),
+            Some("192.0.2.1".parse().unwrap()),
+            vec!["aes128-sha256-modp2048".parse::<ikev1::policy::IkeProposal>().unwrap().with_lifetime(3600)],
+        );
+        connection.local_id = Some(IdentityConfig::Fqdn("peer.example".into()));
+        connection.remote_id = Some(IdentityConfig::Fqdn("ref.example".into()));
+        for index in 0..children {
+            connection.children.push(ChildPolicy {
+                name: format!("net{index}"),
+                mode: IpsecMode::Tunnel,
+                local_ts: TrafficSelector::host("198.51.100.129".parse().unwrap()),
+                remote_ts: TrafficSelector::host("198.51.100.1".parse().unwrap()),
+                esp_proposals: vec!["aes128-sha256".parse().unwrap()],
+                pfs: Some(DhGroup::Modp2048),
+                lifetime: IpsecLifetime { seconds: 1200, kilobytes: None },
+            });
+        }
+        let keyring = Keyring::default().with(PeerSelector::Address("192.0.2.1".parse().unwrap()), "s3cret");
+        Policy { connections: vec![connection], keyring }
+    }
+
+    #[test]
+    fn one_child_is_one_conn_with_the_policy_settings() {
+        let conf = ipsec_conf(&config_setup(&[]), &policy(1)).unwrap();
+        for expected in [
+            "ikev1-policy=accept",
+            "conn ref\n",
+            "ike=aes128-sha2_256;modp2048\n    ikelifetime=3600s",
+            "leftid=@peer.example",
+            "rightid=@ref.example",
+            "leftsubnet=198.51.100.129/32",
+            "phase2alg=aes128-sha2_256;modp2048",
+            "pfs=yes\n    salifetime=1200s",
+            "aggressive=no",
+        ] {
+            assert!(conf.contains(expected), "missing {expected:?} in\n{conf}");
+        }
+        assert_eq!(ipsec_secrets(&policy(1)).unwrap(), "@peer.example @ref.example : PSK \"s3cret\"\n");
+    }
+
+    #[test]
+    fn several_children_become_several_conns() {
+        let conf = ipsec_conf(&config_setup(&[]), &policy(2)).unwrap();
+        assert!(conf.contains("conn ref-net0\n") && conf.contains("conn ref-net1\n"), "{conf}");
+    }
+}

@@ -1,0 +1,180 @@
+//! Libreswan's pluto on the host kernel, in a topology host's namespace: Phase 1 only.
+//! The host kernel has XFRM but no ESP, so Quick Mode fails installing the SA
+//! (errno 93); Main and Aggressive Mode complete.
+//!
+//! pluto 4.10 runs helpers (addconn, _updown) from its compiled-in
+//! /usr/libexec/ipsec, so the extracted libexec is bind-mounted over /usr/libexec in
+//! the private mount namespace `ip netns exec` gives the daemon.
+
+use std::fs;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ikev1::policy::Policy;
+
+use crate::guard::command::{describe, run};
+use crate::guard::{ChildProcess, TempDir};
+use crate::peer::error::{io_error, tail, write_file};
+use crate::peer::installation::LibreswanFiles;
+use crate::peer::wait::poll;
+use crate::peer::{
+    Installation, KeyMaterial, Peer, PeerError, PeerKind, PeerResult, PeerStatus, ping_in_namespace,
+};
+use crate::topology::Host;
+
+use super::config::{self, PEER};
+use super::status;
+
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+const STOP_GRACE: Duration = Duration::from_secs(3);
+
+#[derive(Debug)]
+pub struct LibreswanHost {
+    pluto: Option<ChildProcess>,
+    files: LibreswanFiles,
+    namespace: String,
+    dir: TempDir,
+}
+
+impl LibreswanHost {
+    fn control_socket(&self) -> PathBuf {
+        self.dir.join("run/pluto.ctl")
+    }
+
+    fn setup(&self) -> String {
+        let dir = self.dir.path().display();
+        config::config_setup(&[format!("dumpdir={dir}/run"), format!("nssdir={dir}/nss")])
+    }
+
+    /// Runs a Libreswan program against this pluto; its output on success.
+    fn control(&self, program: &str, args: &[&str]) -> PeerResult<String> {
+        let mut command = Command::new(self.files.program(program));
+        command.arg("--ctlsocket").arg(self.control_socket()).args(args);
+        let described = describe(&command);
+        match run(&mut command) {
+            Ok(output) => Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
+            Err(crate::guard::Error::Failed { stderr, .. }) => Err(PeerError::Control {
+                peer: PEER,
+                command: described,
+                output: stderr + &tail(&self.log(), 20),
+            }),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+impl Peer for LibreswanHost {
+    fn start(host: &Host) -> PeerResult<Self> {
+        let files = Installation::load()?.libreswan()?;
+        let dir = TempDir::new("libreswan-host")?;
+        for sub in ["run", "nss", "ipsec.d"] {
+            fs::create_dir(dir.join(sub)).map_err(|source| io_error(format!("creating {sub}/"), source))?;
+        }
+        run(Command::new("certutil")
+            .args(["-N", "--empty-password", "-d"])
+            .arg(format!("sql:{}", dir.join("nss").display())))
+        .map_err(|error| PeerError::Missing {
+            peer: PEER,
+            what: format!("an NSS database from certutil ({error})"),
+        })?;
+        let stdout =
+            fs::File::create(dir.join("pluto.stdout")).map_err(|source| io_error("pluto.stdout", source))?;
+        let mut peer =
+            LibreswanHost { pluto: None, files, namespace: host.namespace().name().to_owned(), dir };
+        write_file(&peer.dir.join("ipsec.conf"), &peer.setup())?;
+        write_file(&peer.dir.join("ipsec.secrets"), "")?;
+        let dir = peer.dir.path().display().to_string();
+        let script = format!(
+            "mount --bind {root}/usr/libexec /usr/libexec && exec {pluto} --nofork --config {dir}/ipsec.conf \
+             --rundir {dir}/run --nssdir {dir}/nss --secretsfile {dir}/ipsec.secrets --ipsecdir {dir}/ipsec.d \
+             --logfile {dir}/pluto.log",
+            root = peer.files.root.display(),
+            pluto = peer.files.program("pluto").display(),
+        );
+        let mut command = host.namespace().command("sh");
+        command
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stderr(stdout.try_clone().map_err(|source| io_error("pluto.stdout", source))?)
+            .stdout(stdout);
+        peer.pluto = Some(ChildProcess::spawn(command)?.with_grace(STOP_GRACE));
+        let ready = poll(START_TIMEOUT, || {
+            if !matches!(peer.pluto.as_mut().map(|pluto| pluto.try_wait()), Some(Ok(None))) {
+                return Some(false);
+            }
+            peer.control("whack", &["--globalstatus"]).ok().map(|_| true)
+        });
+        if ready != Some(true) {
+            let stdout = fs::read_to_string(peer.dir.join("pluto.stdout")).unwrap_or_default();
+            return Err(PeerError::StartFailed {
+                peer: PEER,
+                detail: if ready.is_none() { "whack got no answer".into() } else { "pluto exited".into() },
+                log_tail: tail(&format!("{stdout}{}", peer.log()), 20),
+            });
+        }
+        Ok(peer)
+    }
+
+    fn kind(&self) -> PeerKind {
+        PeerKind::LibreswanHost
+    }
+
+    fn load(&mut self, policy: &Policy) -> PeerResult<()> {
+        let conf = self.dir.join("ipsec.conf");
+        write_file(&conf, &config::ipsec_conf(&self.setup(), policy)?)?;
+        write_file(&self.dir.join("ipsec.secrets"), &config::ipsec_secrets(policy)?)?;
+        self.control("whack", &["--rereadsecrets"])?;
+        self.control("addconn", &["--config", &conf.to_string_lossy(), "--addall"]).map(drop)
+    }
+
+    /// Phase 1 only: returns once the ISAKMP SA is up (Quick Mode cannot succeed here).
+    fn initiate(&mut self, connection: &str, timeout: Duration) -> PeerResult<()> {
+        let conf = fs::read_to_string(self.dir.join("ipsec.conf")).unwrap_or_default();
+        for conn in super::conns_of(&conf, connection) {
+            self.control("whack", &["--name", &conn, "--initiate", "--asynchronous"])?;
+        }
+        let established = poll(timeout, || {
+            let status = self.status().ok()?;
+            status.ike_sas.iter().any(|sa| sa.established).then_some(())
+        });
+        established.ok_or(PeerError::Timeout { peer: PEER, waiting_for: format!("Phase 1 of {connection}") })
+    }
+
+    fn status(&mut self) -> PeerResult<PeerStatus> {
+        Ok(status::parse_whack_status(&self.control("whack", &["--status"])?))
+    }
+
+    fn ping(&mut self, source: Ipv4Addr, destination: Ipv4Addr, timeout: Duration) -> PeerResult<bool> {
+        ping_in_namespace(&self.namespace, source, destination, timeout)
+    }
+
+    fn log(&self) -> String {
+        fs::read(self.dir.join("pluto.log"))
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+    }
+
+    fn keys(&mut self) -> PeerResult<KeyMaterial> {
+        // pluto keeps its IKE keys inside NSS, and the host kernel installs no ESP SA.
+        Ok(KeyMaterial::default())
+    }
+
+    fn artifacts(&self) -> Vec<PathBuf> {
+        ["ipsec.conf", "ipsec.secrets", "pluto.log", "pluto.stdout"]
+            .iter()
+            .map(|name| self.dir.join(name))
+            .filter(|path| path.exists())
+            .collect()
+    }
+
+    fn stop(&mut self) -> PeerResult<()> {
+        if let Some(pluto) = self.pluto.take() {
+            // --shutdown deletes the SAs (telling the peer) before pluto exits.
+            let _ = self.control("whack", &["--shutdown"]);
+            pluto.stop()?;
+        }
+        Ok(())
+    }
+}

@@ -10,7 +10,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let (Some(target), Some(path)) = (args.next(), args.next()) else {
         eprintln!(
-            "usage: explain_fuzz_input <engine_responder|engine_initiator|engine_informational> <file>"
+            "usage: explain_fuzz_input <engine_responder|engine_initiator|engine_informational|esp_decap> <file>"
         );
         std::process::exit(2);
     };
@@ -24,6 +24,7 @@ fn main() {
         "engine_responder" => targets::engine_responder,
         "engine_initiator" => targets::engine_initiator,
         "engine_informational" => targets::engine_informational,
+        "esp_decap" => targets::esp_decap,
         other => panic!("no target {other}"),
     };
     run(&data);

@@ -14,6 +14,7 @@ fn main() {
         ("engine_responder", seeds::engine_responder()),
         ("engine_initiator", seeds::engine_initiator()),
         ("engine_informational", seeds::engine_informational()),
+        ("esp_decap", seeds::esp_decap()),
     ];
     let mut written = 0;
     for (target, seeds) in targets {

@@ -48,6 +48,11 @@ fn engine_initiator_corpus() {
 }
 
 #[test]
+fn esp_decap_corpus() {
+    replay("esp_decap", targets::esp_decap, seeds::esp_decap());
+}
+
+#[test]
 fn engine_informational_corpus() {
     replay("engine_informational", targets::engine_informational, seeds::engine_informational());
 }

@@ -104,3 +104,23 @@ fn a_flood_of_qm1_stops_at_the_quick_mode_limit() {
     assert!(rig.subject().counters().dropped(DropReason::QuickModeLimit) >= limit as u64);
     assert!(rig.subject().footprint().ipsec_sa_pairs <= limit);
 }
+
+/// RFC 4301 5.2: an inner packet that comes out of an IPsec SA must match
+/// the selectors the SA was negotiated for. A bit flipped in the inner
+/// source address (the ICV is the null transform's, so the packet is
+/// authentic) was delivered as if from another host.
+#[test]
+fn an_inner_packet_outside_the_selectors_is_dropped() {
+    let mut rig = Bench::Established.rig(Setup(0), Crypto::Null);
+    let send = Step::Peer { peer: 0, action: PeerAction::SendTraffic };
+    // Raw ESP: SPI, sequence, a 16-byte IV, then the inner IPv4 header,
+    // whose source address is at 12: byte 36 of the packet.
+    rig.run(&send);
+    rig.run(&Step::Deliver { route: Route::AsSent, mutation: Mutation::FlipBit { at: 36, bit: 0 } });
+    assert_eq!(rig.subject().counters().dropped(DropReason::OutsideSelectors), 1);
+    rig.run(&send);
+    rig.run(&deliver());
+    let counters = rig.subject().counters();
+    assert_eq!(counters.dropped(DropReason::OutsideSelectors), 1, "the honest echo passes");
+    assert_eq!(counters.dropped(DropReason::Malformed), 0);
+}

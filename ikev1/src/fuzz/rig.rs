@@ -23,7 +23,8 @@ use super::watch::{Cause, Watch};
 use crate::config::EndpointConfig;
 use crate::crypto::{CryptoProvider, NullProvider, RustCryptoProvider};
 use crate::endpoint::Endpoint;
-use crate::endpoint::io::{Event, Transmit};
+use crate::endpoint::io::{Event, Protocol, Transmit};
+use crate::ip::{EchoKind, IcmpEcho};
 use crate::policy::ExchangeMode;
 use crate::time::Timestamp;
 
@@ -67,16 +68,50 @@ pub struct Rig {
 struct Peer {
     endpoint: Endpoint,
     address: IpAddr,
+    /// ICMP echoes sent through its IPsec SAs, for their sequence numbers.
+    echoes_sent: u16,
     /// Sent by the peer, not delivered yet.
     pending: VecDeque<Datagram>,
 }
 
-/// A datagram between a peer and the subject.
+/// A datagram between a peer and the subject: UDP (IKE, or ESP on 4500)
+/// or raw ESP (IP protocol 50).
 #[derive(Clone, Debug)]
 struct Datagram {
     from: SocketAddr,
     to: SocketAddr,
     payload: Vec<u8>,
+    protocol: Protocol,
+}
+
+impl Datagram {
+    fn of(transmit: Transmit) -> Self {
+        Self {
+            from: transmit.local,
+            to: transmit.remote,
+            payload: transmit.payload,
+            protocol: transmit.protocol,
+        }
+    }
+
+    /// The ESP packet it carries, raw or UDP-encapsulated (RFC 3948 2.1).
+    fn esp(&self) -> Option<&[u8]> {
+        match self.protocol {
+            Protocol::Esp => Some(&self.payload),
+            Protocol::Udp if self.to.port() == NAT_T_PORT && !self.payload.starts_with(&NON_ESP_MARKER) => {
+                (self.payload.len() > 1).then_some(&self.payload[..])
+            }
+            Protocol::Udp => None,
+        }
+    }
+
+    /// The ISAKMP message it carries.
+    fn isakmp(&self) -> Option<&[u8]> {
+        match self.protocol {
+            Protocol::Udp => super::wire::isakmp_message(self.to.port(), &self.payload),
+            Protocol::Esp => None,
+        }
+    }
 }
 
 impl Rig {
@@ -103,6 +138,7 @@ impl Rig {
             .map(|(i, (address, config))| Peer {
                 endpoint: endpoint(config, PEER_SEED + i as u64),
                 address,
+                echoes_sent: 0,
                 pending: VecDeque::new(),
             })
             .collect();
@@ -199,10 +235,16 @@ impl Rig {
     }
 
     fn deliver(&mut self, datagram: Datagram, route: Route, mutation: &Mutation) {
-        let Datagram { mut from, mut to, payload } = datagram;
-        let Some(mut message) = super::wire::isakmp_message(to.port(), &payload).map(<[u8]>::to_vec) else {
-            return self.deliver_raw(from, to, payload);
+        if datagram.esp().is_some() {
+            // Byte edits only: an ESP packet has no payload chain to edit.
+            let mut payload = datagram.payload;
+            mutate::apply(mutation, &mut payload);
+            return self.deliver_esp(Datagram { payload, ..datagram });
+        }
+        let Some(mut message) = datagram.isakmp().map(<[u8]>::to_vec) else {
+            return self.deliver_raw(datagram.from, datagram.to, datagram.payload);
         };
+        let (mut from, mut to) = (datagram.from, datagram.to);
         mutate::apply(mutation, &mut message);
         match route {
             Route::AsSent => {}
@@ -223,6 +265,18 @@ impl Rig {
         self.after_subject_call(Cause::Datagram(opened.as_ref()));
     }
 
+    fn deliver_esp(&mut self, datagram: Datagram) {
+        match datagram.protocol {
+            Protocol::Esp => {
+                self.subject.handle_esp(self.now, datagram.from.ip(), datagram.to.ip(), &datagram.payload)
+            }
+            Protocol::Udp => {
+                self.subject.handle_datagram(self.now, datagram.to, datagram.from, &datagram.payload)
+            }
+        }
+        self.after_subject_call(Cause::Esp(&datagram.payload));
+    }
+
     /// Drains what the subject produced, checks it, and hands its datagrams
     /// to the peers they are addressed to.
     fn after_subject_call(&mut self, cause: Cause<'_>) {
@@ -240,7 +294,17 @@ impl Rig {
             let Some(peer) = self.peers.iter_mut().find(|p| p.address == transmit.remote.ip()) else {
                 continue;
             };
-            peer.endpoint.handle_datagram(now, transmit.remote, transmit.local, &transmit.payload);
+            match transmit.protocol {
+                Protocol::Udp => {
+                    peer.endpoint.handle_datagram(now, transmit.remote, transmit.local, &transmit.payload)
+                }
+                Protocol::Esp => peer.endpoint.handle_esp(
+                    now,
+                    transmit.local.ip(),
+                    transmit.remote.ip(),
+                    &transmit.payload,
+                ),
+            }
             self.collect_peer_output();
         }
     }
@@ -249,8 +313,7 @@ impl Rig {
     fn collect_peer_output(&mut self) {
         for peer in &mut self.peers {
             while let Some(transmit) = peer.endpoint.poll_transmit() {
-                let datagram =
-                    Datagram { from: transmit.local, to: transmit.remote, payload: transmit.payload };
+                let datagram = Datagram::of(transmit);
                 push_bounded(&mut self.history, datagram.clone(), HISTORY);
                 push_bounded(&mut peer.pending, datagram, PENDING);
             }
@@ -312,6 +375,12 @@ impl Rig {
             PeerAction::DeleteMain => endpoint.delete_connection(now, &main),
             PeerAction::Shutdown => endpoint.shutdown(now),
             PeerAction::Reboot => endpoint.forget_all(),
+            PeerAction::SendTraffic => {
+                peer.echoes_sent = peer.echoes_sent.wrapping_add(1);
+                if let Some(packet) = echo_request(endpoint, peer.echoes_sent) {
+                    let _ = endpoint.send_inner(now, &packet);
+                }
+            }
         }
         self.collect_peer_output();
     }
@@ -336,7 +405,7 @@ impl Rig {
     /// The SAs a forgery may speak for: the subject's established ones, and
     /// the one the last peer datagram belongs to (possibly half-open).
     fn forgery_target(&self, pick: u8) -> Option<(Target, SocketAddr, SocketAddr)> {
-        let last = self.history.back();
+        let last = self.history.iter().rev().find(|datagram| datagram.isakmp().is_some());
         let current_message_id = last.and_then(message_id).unwrap_or(0);
         let mut candidates: Vec<((Cookie, Cookie), usize, SocketAddr, SocketAddr)> = Vec::new();
         let mut established = self.subject.established();
@@ -365,6 +434,14 @@ impl Rig {
     }
 }
 
+/// An ICMP echo request between the inner hosts of a peer's first child policy.
+fn echo_request(endpoint: &Endpoint, sequence: u16) -> Option<Vec<u8>> {
+    let connection = endpoint.config().policy.connections.first()?;
+    let child = connection.children.first()?;
+    let echo = IcmpEcho { kind: EchoKind::Request, identifier: 0x1ce, sequence, data: b"ikelab-fuzz" };
+    echo.to_packet(child.local_ts.address, child.remote_ts.address).ok()
+}
+
 fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, bound: usize) {
     if queue.len() == bound {
         queue.pop_front();
@@ -373,8 +450,7 @@ fn push_bounded<T>(queue: &mut VecDeque<T>, item: T, bound: usize) {
 }
 
 fn isakmp_header(datagram: &Datagram) -> Option<isakmp::RawHeader> {
-    let message = super::wire::isakmp_message(datagram.to.port(), &datagram.payload)?;
-    isakmp::RawHeader::peek(message).ok()
+    isakmp::RawHeader::peek(datagram.isakmp()?).ok()
 }
 
 fn header_cookies(datagram: &Datagram) -> Option<(Cookie, Cookie)> {

@@ -241,6 +241,55 @@ mod findings {
     }
 }
 
+pub fn esp_decap() -> Vec<Seed> {
+    let nat_t = Setup(Setup::FORCE_NAT_T);
+    let deliver_mutated = |mutation| Step::Deliver { route: Route::AsSent, mutation };
+    // The raw ESP packet: SPI (0-3), sequence (4-7), IV (8-23), then the
+    // inner IPv4 header (its source address at 36-39), ..., ICV (last 16).
+    let flip = |at| deliver_mutated(Mutation::FlipBit { at, bit: 0 });
+    let traffic = |peer| Step::Peer { peer, action: PeerAction::SendTraffic };
+    let script = |setup, steps| Script { setup, steps };
+    vec![
+        ("delivered", script(Setup(0), vec![deliver_via(Route::AsSent), deliver_via(Route::AsSent)])),
+        ("delivered-nat-t", script(nat_t, vec![deliver_via(Route::AsSent), deliver_via(Route::AsSent)])),
+        (
+            "replayed",
+            script(
+                Setup(0),
+                vec![deliver_via(Route::AsSent), Step::Replay { pick: 0, mutation: Mutation::None }],
+            ),
+        ),
+        ("wrong-spi", script(Setup(0), vec![flip(0)])),
+        (
+            "wrong-icv",
+            script(
+                Setup(0),
+                vec![Step::Deliver {
+                    route: Route::AsSent,
+                    mutation: Mutation::SetByte { at: 0xffff, value: 1 },
+                }],
+            ),
+        ),
+        ("inner-source-changed", script(Setup(0), vec![flip(36)])),
+        ("truncated", script(Setup(0), vec![deliver_mutated(Mutation::Truncate { keep: 20 })])),
+        ("appended", script(Setup(0), vec![deliver_mutated(Mutation::Append(vec![0; 16]))])),
+        ("sequence-jump", script(Setup(0), vec![deliver_mutated(Mutation::SetByte { at: 4, value: 0x7f })])),
+        (
+            "many-echoes",
+            script(
+                Setup(0),
+                [traffic(0), traffic(1), deliver_via(Route::AsSent)]
+                    .iter()
+                    .cycle()
+                    .take(24)
+                    .cloned()
+                    .collect(),
+            ),
+        ),
+        ("pfs-pair", script(Setup(Setup::PFS), vec![deliver_via(Route::AsSent)])),
+    ]
+}
+
 /// The honest exchanges of every setup, unmutated.
 fn honest_variants() -> Vec<Seed> {
     [

@@ -35,6 +35,19 @@ pub fn engine_informational(data: &[u8]) {
     play(Bench::Established, &script);
 }
 
+/// The subject's ESP data plane (RFC 4303, RFC 3948): IPsec SAs up with two
+/// peers, each of which has just protected an ICMP echo for the subject; the
+/// script delivers, mutates, replays and drops such packets (raw ESP, or
+/// UDP-encapsulated with the setup's `force_nat_t`) among everything else.
+pub fn esp_decap(data: &[u8]) {
+    let script = Script::from_bytes(data);
+    let mut rig = Bench::Established.rig(script.setup, Crypto::Null);
+    for peer in 0..2 {
+        rig.run(&Step::Peer { peer, action: super::script::PeerAction::SendTraffic });
+    }
+    finish(&mut rig, &script);
+}
+
 /// Where a script starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -77,11 +90,15 @@ impl Bench {
 /// Runs a script on its bench (null crypto), then lets the exchanges settle.
 pub fn play(bench: Bench, script: &Script) -> Rig {
     let mut rig = bench.rig(script.setup, Crypto::Null);
+    finish(&mut rig, script);
+    rig
+}
+
+fn finish(rig: &mut Rig, script: &Script) {
     for step in &script.steps {
         rig.run(step);
     }
     rig.settle();
-    rig
 }
 
 fn modes(setup: Setup) -> Vec<ExchangeMode> {

@@ -9,9 +9,13 @@
 //!   Phase 1 with that peer carried INITIAL-CONTACT.
 //! - An Informational that is not authentic gets no answer; an authentic
 //!   R-U-THERE gets its ACK (RFC 3706 5).
+//! - An ESP packet yields an inner packet only if it is authentic (its ICV
+//!   is the null transform's), for an SPI of ours, never twice for one
+//!   sequence number (RFC 4303 3.4.3), and only inside the IPsec SA's
+//!   traffic selectors (RFC 4301 5.2).
 //! - State and output stay bounded; timers never fall due and stay due.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use isakmp::numbers::{ExchangeType, NotifyType, ProtocolId};
@@ -36,6 +40,8 @@ pub enum Cause<'a> {
     Timer,
     /// An operator command (initiate).
     Command,
+    /// An ESP packet (raw, or the UDP payload on port 4500).
+    Esp(&'a [u8]),
 }
 
 /// What the watch knows of the subject's established SAs, from its events.
@@ -48,6 +54,9 @@ pub struct Watch {
     ever: BTreeMap<u32, IkeRecord>,
     /// By inbound SPI.
     ipsec: BTreeMap<u32, IpsecRecord>,
+    /// (inbound SPI, sequence number) of every ESP packet that yielded an
+    /// inner packet.
+    accepted_esp: BTreeSet<(u32, u32)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -111,6 +120,14 @@ impl Watch {
                 );
             }
             self.check_informational_answer(opened, &before_ike, transmits);
+        }
+        if let Cause::Esp(packet) = cause {
+            for (inbound_spi, inner) in events.iter().filter_map(|event| match event {
+                Event::InnerPacket { inbound_spi, packet, .. } => Some((*inbound_spi, packet)),
+                _ => None,
+            }) {
+                self.check_inner_packet(subject, packet, inbound_spi, inner);
+            }
         }
         self.check_tables(subject);
         check_bounds(subject, transmits);
@@ -176,6 +193,31 @@ impl Watch {
             });
             assert!(acked, "R-U-THERE {sequence} unanswered: {transmits:?}");
         }
+    }
+
+    /// RFC 4303 3.4 and RFC 4301 5.2: what an accepted ESP packet must be.
+    fn check_inner_packet(&mut self, subject: &Endpoint, esp: &[u8], inbound_spi: u32, inner: &[u8]) {
+        let header = isakmp::esp::EspPacket::parse(esp).expect("an accepted ESP packet parses");
+        assert_eq!(header.spi, inbound_spi, "inner packet of another SPI than the packet's");
+        // Every ICV the null transform makes is zeros, as long as any suite's.
+        let icv = &esp[esp.len().saturating_sub(NULL_ICV_LEN)..];
+        assert!(icv.iter().all(|&b| b == 0), "ESP accepted with an ICV that does not verify: {esp:02x?}");
+        assert!(
+            self.accepted_esp.insert((inbound_spi, header.sequence)),
+            "ESP sequence {} on SPI {inbound_spi:08x} accepted twice (replay)",
+            header.sequence
+        );
+        let sa = subject.ipsec_sas().into_iter().find(|sa| spi_from_hex(&sa.inbound_spi) == inbound_spi);
+        let sa = sa
+            .unwrap_or_else(|| panic!("inner packet on SPI {inbound_spi:08x}, which is no IPsec SA in use"));
+        let packet = crate::ip::IpPacket::parse(inner).expect("an inner packet is an IP packet");
+        let (source, destination) = (packet.src(), packet.dst());
+        assert!(
+            selector(&sa.remote_ts).contains(source) && selector(&sa.local_ts).contains(destination),
+            "inner packet {source} -> {destination} outside the SA's selectors {} <- {}",
+            sa.local_ts,
+            sa.remote_ts
+        );
     }
 
     /// The subject's tables say what its events said.
@@ -253,6 +295,18 @@ fn cookies_of(info: &IkeSaInfo) -> (Cookie, Cookie) {
     (cookie(&info.initiator_cookie), cookie(&info.responder_cookie))
 }
 
+/// `198.51.100.1/32`, as `IpsecSaInfo` prints a selector.
+fn selector(text: &str) -> crate::policy::TrafficSelector {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(address, prefix)| Some((address.parse().ok()?, prefix.parse().ok()?)));
+    let (address, prefix) = parsed.unwrap_or_else(|| panic!("a selector: {text}"));
+    crate::policy::TrafficSelector::subnet(address, prefix)
+}
+
+/// The ICV length of every ESP suite the bench negotiates (HMAC-SHA-256-128, GCM-16).
+const NULL_ICV_LEN: usize = 16;
+
 fn spi_from_hex(text: &str) -> u32 {
     u32::from_str_radix(text, 16).unwrap_or_else(|_| panic!("an SPI: {text}"))
 }
@@ -263,6 +317,7 @@ fn print_call(cause: &Cause<'_>, events: &[Event], transmits: &[Transmit]) {
         Cause::Datagram(None) => eprintln!("<- (no readable ISAKMP message)"),
         Cause::Timer => eprintln!("<- timer"),
         Cause::Command => eprintln!("<- command"),
+        Cause::Esp(packet) => eprintln!("<- ESP {} bytes", packet.len()),
     }
     for event in events {
         match event {

@@ -209,16 +209,20 @@ pub enum PeerAction {
     Shutdown,
     /// Forgets everything without a word, as a reboot would.
     Reboot,
+    /// Sends an ICMP echo from its inner host to the subject's through its
+    /// IPsec SA (ESP, raw or UDP-encapsulated).
+    SendTraffic,
 }
 
 impl Encode for PeerAction {
     fn read(reader: &mut ScriptReader<'_>) -> Self {
-        match reader.choice(5) {
+        match reader.choice(6) {
             0 => Self::InitiateMain,
             1 => Self::InitiateAggressive,
             2 => Self::DeleteMain,
             3 => Self::Shutdown,
-            _ => Self::Reboot,
+            4 => Self::Reboot,
+            _ => Self::SendTraffic,
         }
     }
 

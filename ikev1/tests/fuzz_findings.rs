@@ -1,7 +1,9 @@
 //! Engine bugs the fuzz targets' invariants caught, one regression test
 //! each, written out step by step on the fuzz bench (ikev1::fuzz) so the
-//! scenario reads without decoding a corpus file. The inputs themselves are
-//! in fuzz/corpus/engine_*/seed-finding-* and replay in fuzz_corpus.rs.
+//! scenario reads without decoding a corpus file. Their inputs are in the
+//! corpora (fuzz/corpus/*/seed-finding-*, seed-quick-mode-flood,
+//! seed-delete-esp-other-peer, seed-inner-source-changed) and replay in
+//! fuzz_corpus.rs.
 
 use ikev1::counters::DropReason;
 use ikev1::fuzz::cast::{INITIATOR, THIRD};

@@ -283,7 +283,7 @@ impl Rig {
         let transmits: Vec<Transmit> = std::iter::from_fn(|| self.subject.poll_transmit()).collect();
         let events: Vec<Event> = std::iter::from_fn(|| self.subject.poll_event()).collect();
         if let Some(watch) = self.watch.as_mut() {
-            watch.observe(&self.subject, cause, &events, &transmits, &self.ledger);
+            watch.observe((&self.subject, self.now), cause, &events, &transmits, &self.ledger);
         }
         self.sent.extend(transmits.iter().cloned());
         for transmit in transmits {

@@ -79,6 +79,7 @@ pub fn engine_initiator() -> Vec<Seed> {
         ("qm2-commit-bit", mutate_nth(main, 4, header(HeaderField::Flags, 0x03))),
         ("qm2-message-id", mutate_nth(main, 4, header(HeaderField::MessageId, 0x0bad_cafe))),
         ("retransmissions", lossy(main)),
+        findings::dpd_with_reserved_flags(),
     ]);
     seeds
 }
@@ -213,6 +214,24 @@ mod findings {
                 },
             ),
             (
+                // ESP on the inbound SA of a Quick Mode whose QM3 was lost: legitimate
+                // (RFC 2409 5.5), but the watch looked for the SA among the
+                // confirmed ones (harness bug).
+                "finding-esp-before-qm3",
+                Script {
+                    setup: main,
+                    steps: vec![
+                        deliver_via(Route::AsSent),
+                        deliver_via(Route::AsSent),
+                        deliver_via(Route::AsSent),
+                        deliver_via(Route::AsSent),
+                        Step::Drop,
+                        Step::Peer { peer: 0, action: PeerAction::SendTraffic },
+                        deliver_via(Route::AsSent),
+                    ],
+                },
+            ),
+            (
                 // A DPD with major version 0 was read as authentic by the watch (harness bug).
                 "finding-dpd-with-bad-version",
                 Script {
@@ -225,6 +244,17 @@ mod findings {
                 },
             ),
         ]
+    }
+
+    /// An R-U-THERE with reserved flag bits set, which the engine discards
+    /// (RFC 2408 3.1), was read as authentic by the watch (harness bug).
+    pub fn dpd_with_reserved_flags() -> Seed {
+        let steps = vec![
+            Step::Settle,
+            Step::Wait { amount: 31, unit: 2 },
+            Step::Deliver { route: Route::AsSent, mutation: header(HeaderField::Flags, 0x91) },
+        ];
+        ("finding-dpd-with-reserved-flags", Script { setup: Setup(0), steps })
     }
 
     /// An R-U-THERE whose body no longer fills whole cipher blocks was read

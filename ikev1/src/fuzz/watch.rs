@@ -25,6 +25,7 @@ use super::ledger::{Ledger, Phase1, cookie_from_hex};
 use super::wire::{Opened, isakmp_message};
 use crate::endpoint::Endpoint;
 use crate::endpoint::io::{Event, IkeSaInfo, Transmit};
+use crate::time::Timestamp;
 
 /// Set to print every call's cause, events (IOS trace lines) and datagrams
 /// while an input runs (the explain_fuzz_input example does).
@@ -76,7 +77,7 @@ impl Watch {
     /// Checks one call's events and datagrams, then the subject's state.
     pub fn observe(
         &mut self,
-        subject: &Endpoint,
+        (subject, now): (&Endpoint, Timestamp),
         cause: Cause<'_>,
         events: &[Event],
         transmits: &[Transmit],
@@ -121,13 +122,15 @@ impl Watch {
             }
             self.check_informational_answer(opened, &before_ike, transmits);
         }
-        if let Cause::Esp(packet) = cause {
-            for (inbound_spi, inner) in events.iter().filter_map(|event| match event {
-                Event::InnerPacket { inbound_spi, packet, .. } => Some((*inbound_spi, packet)),
-                _ => None,
-            }) {
-                self.check_inner_packet(subject, packet, inbound_spi, inner);
-            }
+        let inner_packets = events.iter().filter_map(|event| match event {
+            Event::InnerPacket { inbound_spi, packet, .. } => Some((*inbound_spi, packet)),
+            _ => None,
+        });
+        for (inbound_spi, inner) in inner_packets {
+            let Cause::Esp(packet) = cause else {
+                panic!("an inner packet out of no ESP packet: {inner:02x?}")
+            };
+            self.check_inner_packet((subject, now), packet, inbound_spi, inner);
         }
         self.check_tables(subject);
         check_bounds(subject, transmits);
@@ -196,7 +199,13 @@ impl Watch {
     }
 
     /// RFC 4303 3.4 and RFC 4301 5.2: what an accepted ESP packet must be.
-    fn check_inner_packet(&mut self, subject: &Endpoint, esp: &[u8], inbound_spi: u32, inner: &[u8]) {
+    fn check_inner_packet(
+        &mut self,
+        (subject, now): (&Endpoint, Timestamp),
+        esp: &[u8],
+        inbound_spi: u32,
+        inner: &[u8],
+    ) {
         let header = isakmp::esp::EspPacket::parse(esp).expect("an accepted ESP packet parses");
         assert_eq!(header.spi, inbound_spi, "inner packet of another SPI than the packet's");
         // Every ICV the null transform makes is zeros, as long as any suite's.
@@ -207,9 +216,10 @@ impl Watch {
             "ESP sequence {} on SPI {inbound_spi:08x} accepted twice (replay)",
             header.sequence
         );
-        let sa = subject.ipsec_sas().into_iter().find(|sa| spi_from_hex(&sa.inbound_spi) == inbound_spi);
-        let sa = sa
-            .unwrap_or_else(|| panic!("inner packet on SPI {inbound_spi:08x}, which is no IPsec SA in use"));
+        // Installed IPsec SAs, confirmed or not: a Quick Mode responder
+        // receives on its inbound SA before QM3 arrives (RFC 2409 5.5).
+        let sa = subject.show_ipsec_sa(now).into_iter().find(|sa| sa.inbound.spi == inbound_spi);
+        let sa = sa.unwrap_or_else(|| panic!("inner packet on SPI {inbound_spi:08x}, which no IPsec SA has"));
         let packet = crate::ip::IpPacket::parse(inner).expect("an inner packet is an IP packet");
         let (source, destination) = (packet.src(), packet.dst());
         assert!(
@@ -358,7 +368,7 @@ mod tests {
     fn an_sa_reported_up_without_its_exchange_is_a_finding() {
         let subject = Endpoint::new(EndpointConfig::default(), 1);
         let events = [reported_up()];
-        Watch::default().observe(&subject, Cause::Timer, &events, &[], &Ledger::default());
+        Watch::default().observe((&subject, Timestamp::ZERO), Cause::Timer, &events, &[], &Ledger::default());
     }
 
     #[test]
@@ -376,6 +386,6 @@ mod tests {
         };
         let record = IkeRecord { phase1, conn_id: 1001, peer: "192.0.2.1".parse().unwrap() };
         watch.ike.insert((phase1.initiator, phase1.responder), record);
-        watch.observe(&subject, Cause::Timer, &[], &[], &Ledger::default());
+        watch.observe((&subject, Timestamp::ZERO), Cause::Timer, &[], &[], &Ledger::default());
     }
 }

@@ -80,9 +80,10 @@ impl Opened {
         self.padding = vec![0; (BLOCK_LEN - chain_len % BLOCK_LEN) % BLOCK_LEN];
     }
 
-    /// RFC 2408 5.2: a major version other than 1 is not IKEv1 at all.
+    /// The header checks every message must pass before anything reads it:
+    /// major version 1 (RFC 2408 5.2) and no reserved flag bits (RFC 2408 3.1).
     pub fn is_ikev1(&self) -> bool {
-        self.header.version.major() == 1
+        self.header.version.major() == 1 && self.header.flags.reserved_bits() == 0
     }
 
     pub fn has(&self, payload_type: PayloadType) -> bool {

@@ -31,11 +31,23 @@ pub struct Limits {
     pub max_half_open: usize,
     /// Informational exchanges answered per IKE SA and second before dropping.
     pub max_retransmitted_responses: u32,
+    /// Quick Mode exchanges one IKE SA keeps (in progress, or finished and
+    /// kept to answer retransmissions); a peer's QM1 beyond it is dropped.
+    #[serde(default = "default_max_quick_modes_per_sa")]
+    pub max_quick_modes_per_sa: usize,
+}
+
+fn default_max_quick_modes_per_sa() -> usize {
+    32
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_half_open: 1024, max_retransmitted_responses: 16 }
+        Self {
+            max_half_open: 1024,
+            max_retransmitted_responses: 16,
+            max_quick_modes_per_sa: default_max_quick_modes_per_sa(),
+        }
     }
 }
 

@@ -45,6 +45,11 @@ pub enum DropReason {
     NoPolicy,
     /// The half-open responder table is full.
     HalfOpenLimit,
+    /// The IKE SA keeps as many Quick Mode exchanges as it may.
+    QuickModeLimit,
+    /// An ESP packet's inner packet is outside its IPsec SA's traffic
+    /// selectors (RFC 4301 5.2).
+    OutsideSelectors,
     /// An unauthenticated Informational after keys exist (CVE-2020-1763 shape).
     UnauthenticatedInformational,
     /// A message with a nonzero message ID in Phase 1, or an unknown one later.

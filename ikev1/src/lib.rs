@@ -9,6 +9,8 @@ pub mod counters;
 pub mod crypto;
 pub mod endpoint;
 pub mod esp;
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 mod ike_sa;
 pub mod impairment;
 pub mod ip;

@@ -1,7 +1,7 @@
 //! Cryptography for IKEv1 and ESP behind small object-safe traits
 //! ([`CryptoProvider`] and the keyed objects it makes), with one real provider on
-//! RustCrypto (and num-bigint for MODP set-up) and, under `cfg(fuzzing)` only, a
-//! null provider.
+//! RustCrypto (and num-bigint for MODP set-up) and, for fuzzing only
+//! (`cfg(fuzzing)` or the `fuzz` feature), a null provider.
 //!
 //! Nothing here reads a clock or the OS: randomness comes in as a
 //! `rand_core::RngCore` from the caller. Key material is a [`Secret`], wiped on drop;
@@ -14,7 +14,7 @@ mod error;
 mod esp;
 mod hash;
 mod iv;
-#[cfg(fuzzing)]
+#[cfg(any(fuzzing, feature = "fuzz"))]
 mod null;
 mod provider;
 mod rustcrypto;
@@ -25,7 +25,7 @@ pub use algorithms::{
 };
 pub use error::CryptoError;
 pub use iv::Iv;
-#[cfg(fuzzing)]
+#[cfg(any(fuzzing, feature = "fuzz"))]
 pub use null::NullProvider;
 pub use provider::{CryptoProvider, DhGroup, DhKeyPair, EspTransform, HashFunction, IkeCipher};
 pub use rustcrypto::RustCryptoProvider;

@@ -1,5 +1,6 @@
 //! A provider that does no cryptography, for fuzzing only (compiled under
-//! `cfg(fuzzing)`, which cargo-fuzz sets). With it a fuzzer reaches the states
+//! `cfg(fuzzing)`, which cargo-fuzz sets, or with the `fuzz` feature, which
+//! the tests replaying the fuzz corpora enable). With it a fuzzer reaches the states
 //! behind encryption and authentication without breaking anything: DH is a
 //! copy of random bytes, ciphers are the identity, every PRF, hash and ICV is
 //! all zeros. Lengths are still checked as the real provider checks them, so the
@@ -11,7 +12,7 @@ use super::{
 };
 use rand_core::RngCore;
 
-/// The do-nothing provider. Never use it outside a fuzz target.
+/// The do-nothing provider. Never use it outside fuzzing and its replays.
 #[derive(Debug, Default)]
 pub struct NullProvider {
     groups: Vec<NullGroup>,
@@ -146,7 +147,7 @@ impl NullCipher {
         if iv.len() != block_len {
             return Err(CryptoError::InvalidIvLength { expected: block_len, actual: iv.len() });
         }
-        if data.is_empty() || data.len() % block_len != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(block_len) {
             return Err(CryptoError::NotBlockAligned { len: data.len(), block_len });
         }
         Iv::from_slice(&data[data.len() - block_len..])

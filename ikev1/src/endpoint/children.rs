@@ -2,6 +2,7 @@
 //! installed, whether the outbound half is in use yet, and their lifetimes.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::child_sa::NegotiatedChild;
@@ -46,8 +47,12 @@ impl Children {
         self.by_inbound_spi.remove(&inbound_spi)
     }
 
-    pub fn inbound_spi_of_outbound(&self, outbound_spi: u32) -> Option<u32> {
-        self.by_inbound_spi.values().find(|r| r.sa.outbound.spi == outbound_spi).map(|r| r.sa.inbound.spi)
+    /// Our inbound SPI of the pair with `peer` whose outbound SPI is `outbound_spi`.
+    pub fn inbound_spi_of_outbound(&self, peer: IpAddr, outbound_spi: u32) -> Option<u32> {
+        self.by_inbound_spi
+            .values()
+            .find(|r| r.sa.outbound.spi == outbound_spi && r.sa.remote.ip() == peer)
+            .map(|r| r.sa.inbound.spi)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &ChildRecord> {

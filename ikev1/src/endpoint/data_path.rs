@@ -14,6 +14,7 @@ use crate::esp::{
 };
 use crate::impairment::EspImpairment;
 use crate::ip::IpPacket;
+use crate::policy::TrafficSelector;
 use crate::time::Timestamp;
 use crate::trace::Trace;
 
@@ -112,6 +113,16 @@ impl Endpoint {
         match self.esp.decapsulate(now, outer, packet, &mut inner) {
             Ok((spi, decapsulated)) => {
                 let Some(record) = self.children.get_mut(spi) else { return };
+                // RFC 4301 5.2: what comes out of an SA must be what the SA
+                // was negotiated for; anything else is discarded.
+                if let Inner::Packet(_) = decapsulated.inner
+                    && !within_selectors(&inner, &record.sa.remote_ts, &record.sa.local_ts)
+                {
+                    let reason = crate::counters::DropReason::OutsideSelectors;
+                    self.core.out.counters.drop(reason);
+                    let detail = format!("inner packet on SPI {spi:08x} outside its traffic selectors");
+                    return self.core.out.trace(now, 0, Some(source), Trace::Dropped { reason, detail });
+                }
                 let (ike_sa, connection) = (record.sa.ike_sa, record.sa.connection.clone());
                 if let Some(sa) = self.sas.get_mut(&ike_sa) {
                     sa.heard_from_peer(now);
@@ -323,4 +334,9 @@ impl Endpoint {
             self.negotiate_child(now, &connection, &child);
         }
     }
+}
+
+/// Whether an inner packet goes from inside `source` to inside `destination`.
+fn within_selectors(packet: &[u8], source: &TrafficSelector, destination: &TrafficSelector) -> bool {
+    IpPacket::parse(packet).is_ok_and(|ip| source.contains(ip.src()) && destination.contains(ip.dst()))
 }

@@ -12,6 +12,7 @@
 
 mod children;
 mod data_path;
+mod footprint;
 pub mod io;
 mod key_export;
 mod views;
@@ -37,6 +38,7 @@ use crate::time::Timestamp;
 use crate::trace::show::IsakmpSaRow;
 use crate::trace::{Role, Trace};
 use children::{ChildRecord, Children};
+pub use footprint::Footprint;
 use io::{Event, Outbox, Transmit};
 
 /// The first IOS conn-id handed out.
@@ -537,8 +539,8 @@ impl Endpoint {
                         self.forget_child(record, &reason);
                     }
                 }
-                Request::PeerDroppedChild { outbound_spi, reason, renegotiate } => {
-                    let Some(inbound_spi) = self.children.inbound_spi_of_outbound(outbound_spi) else {
+                Request::PeerDroppedChild { peer, outbound_spi, reason, renegotiate } => {
+                    let Some(inbound_spi) = self.children.inbound_spi_of_outbound(peer, outbound_spi) else {
                         continue;
                     };
                     if let Some(record) = self.children.remove(inbound_spi) {

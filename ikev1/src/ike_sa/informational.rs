@@ -87,9 +87,13 @@ impl IkeSa {
             NotifyType::CONNECTED if encrypted => self.on_connected(ctx, message_id),
             // RFC 2408 3.14.1: the peer received ESP on an SPI it does not know,
             // one of our outbound SPIs; drop that SA and negotiate a new one.
-            NotifyType::INVALID_SPI if encrypted && notification.protocol == ProtocolId::ESP => {
+            // Only a peer that completed Phase 1 speaks for IPsec SAs.
+            NotifyType::INVALID_SPI
+                if encrypted && self.is_established() && notification.protocol == ProtocolId::ESP =>
+            {
                 if let Ok(spi) = <[u8; 4]>::try_from(notification.spi.as_slice()) {
                     ctx.requests.push(Request::PeerDroppedChild {
+                        peer: self.remote.ip(),
                         outbound_spi: u32::from_be_bytes(spi),
                         reason: "INVALID-SPI from the peer".into(),
                         renegotiate: true,
@@ -136,10 +140,12 @@ impl IkeSa {
             if delete.spis.iter().any(|spi| spi == ours.as_slice()) {
                 self.fail(ctx, "deleted by peer");
             }
-        } else if delete.protocol == ProtocolId::ESP {
+        } else if delete.protocol == ProtocolId::ESP && self.is_established() {
             // The peer deleted its inbound SAs: our outbound ones (RFC 2408 3.15).
+            // A peer still in Phase 1 is not authenticated: it deletes nothing.
             for spi in delete.spis.iter().filter_map(|spi| <[u8; 4]>::try_from(spi).ok()) {
                 ctx.requests.push(Request::PeerDroppedChild {
+                    peer: self.remote.ip(),
                     outbound_spi: u32::from_be_bytes(spi),
                     reason: "deleted by peer".into(),
                     renegotiate: false,

@@ -91,8 +91,9 @@ pub(crate) enum Request {
     /// Remove an IPsec SA pair we installed, without telling the peer.
     RemoveChild { inbound_spi: u32, reason: String },
     /// The peer deleted (or declared invalid) the SA it receives on, which
-    /// is our outbound SA with this SPI.
-    PeerDroppedChild { outbound_spi: u32, reason: String, renegotiate: bool },
+    /// is our outbound SA with this SPI. Only that peer's SAs are looked at:
+    /// one peer never speaks for another's (RFC 2408 3.15).
+    PeerDroppedChild { peer: std::net::IpAddr, outbound_spi: u32, reason: String, renegotiate: bool },
 }
 
 pub(crate) struct IkeSa {
@@ -480,6 +481,17 @@ impl IkeSa {
         }
         if self.is_dead() {
             return self.drop_message(ctx, DropReason::UnexpectedMessage, "the SA is being deleted");
+        }
+        // RFC 2408 5.2: after the first message both cookies are set. A zero
+        // responder cookie reaches us only as a retransmitted first message,
+        // answered above; a first message again (or anything else under it,
+        // such as an MM3) is not processed.
+        if self.role == Role::Responder && message.header.responder_cookie.is_zero() {
+            return self.drop_message(
+                ctx,
+                DropReason::UnexpectedMessage,
+                "no responder cookie: a first message again, not a retransmission",
+            );
         }
         let Some(received) = self.open(ctx, message, local, remote) else { return };
         self.current_request = Some(bytes.to_vec());

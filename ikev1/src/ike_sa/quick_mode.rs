@@ -166,6 +166,12 @@ impl IkeSa {
     /// QM1 at the responder.
     fn on_qm1(&mut self, ctx: &mut Context<'_>, received: &mut Received) {
         let message_id = received.message_id();
+        // Each QM1 under a new message ID would add an exchange and an
+        // inbound SA: a peer must not make that grow without bound.
+        if self.quick_modes.len() >= ctx.config.limits.max_quick_modes_per_sa {
+            let detail = format!("{} Quick Modes on this SA", self.quick_modes.len());
+            return self.drop_message(ctx, DropReason::QuickModeLimit, detail);
+        }
         if self
             .verified_rest(ctx, received, |prf, skeyid_a, rest| {
                 quick_mode_hash_1(prf, skeyid_a, message_id, rest)
@@ -740,6 +746,12 @@ impl IkeSa {
                 }
             }
         }
+    }
+
+    /// Quick Mode exchanges this SA keeps: in progress, or finished and
+    /// kept to answer retransmissions.
+    pub(crate) fn quick_mode_count(&self) -> usize {
+        self.quick_modes.len()
     }
 
     pub(super) fn quick_mode_deadline(&self) -> Option<Timestamp> {

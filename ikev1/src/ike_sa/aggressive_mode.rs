@@ -144,7 +144,7 @@ impl IkeSa {
         payloads.extend(nat_d);
         self.transition(ctx, Input::InternalAggressiveMode, IkeState::RAm1);
         self.phase = Phase::AggressiveExpectAuth(ExpectAggressiveAuth { transcript, id_ii });
-        self.send_phase1(ctx, ExchangeType::AGGRESSIVE, payloads, false, true);
+        self.answer_first_message(ctx, ExchangeType::AGGRESSIVE, payloads);
         self.transition(ctx, Input::InternalComplete, IkeState::RAm2);
     }
 

@@ -10,6 +10,8 @@ struct Pending {
     message: Vec<u8>,
     retransmissions: u32,
     deadline: Timestamp,
+    /// Wait for the reply without ever resending (see [`Flight::awaiting`]).
+    silent: bool,
 }
 
 struct Answered {
@@ -45,10 +47,23 @@ impl Flight {
             message: message.to_vec(),
             retransmissions: 0,
             deadline: now + schedule.timeout(0),
+            silent: false,
         });
         if let Some(request) = in_reply_to {
             self.answered = Some(Answered { request, response: message.to_vec() });
         }
+    }
+
+    /// Records an answer to an unauthenticated first message (MM2, AM2):
+    /// the reply is awaited as long as a retransmitting initiator would
+    /// take, but never resent on a timer, so a spoofed MM1 gets one datagram
+    /// back, not six (the amplification of CVE-2016-5361). A real initiator
+    /// retransmits its request and gets the cached answer.
+    pub fn awaiting(&mut self, now: Timestamp, schedule: &Retransmission, message: &[u8], in_reply_to: Vec<u8>) {
+        let patience = (0..=schedule.max_retransmissions).map(|attempt| schedule.timeout(attempt)).sum();
+        self.pending =
+            Some(Pending { message: message.to_vec(), retransmissions: 0, deadline: now + patience, silent: true });
+        self.answered = Some(Answered { request: in_reply_to, response: message.to_vec() });
     }
 
     /// The reply we are waiting for has come.
@@ -71,7 +86,7 @@ impl Flight {
         if pending.deadline > now {
             return Due::Nothing;
         }
-        if pending.retransmissions >= schedule.max_retransmissions {
+        if pending.silent || pending.retransmissions >= schedule.max_retransmissions {
             self.pending = None;
             return Due::GiveUp;
         }

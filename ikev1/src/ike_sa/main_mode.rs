@@ -64,7 +64,7 @@ pub(crate) fn respond(
         sa.transition(ctx, Input::InternalMainMode, IkeState::RMm1);
         let state = ExpectKeRequest { sa_i_b: answer.sa_i_b, proposal: answer.proposal };
         sa.phase = Phase::MainExpectKeRequest(state);
-        sa.send_phase1(ctx, ExchangeType::IDENTITY_PROTECTION, answer.payloads, false, true);
+        sa.answer_first_message(ctx, ExchangeType::IDENTITY_PROTECTION, answer.payloads);
         sa.transition(ctx, Input::InternalComplete, IkeState::RMm2);
     }
     sa.current_request = None;

@@ -295,6 +295,14 @@ impl IkeSa {
         self.flight.sent(ctx.now, &ctx.config.retransmission, &message, expects_reply, request);
     }
 
+    /// The answer to a first message (MM2, AM2): sent once, then resent only
+    /// when the initiator retransmits (see [`Flight::awaiting`]).
+    fn answer_first_message(&mut self, ctx: &mut Context<'_>, exchange: ExchangeType, payloads: Vec<Payload>) {
+        let Some(message) = self.emit(ctx, exchange, 0, payloads, false) else { return };
+        let request = self.current_request.take().unwrap_or_default();
+        self.flight.awaiting(ctx.now, &ctx.config.retransmission, &message, request);
+    }
+
     /// Builds, protects, impairs and sends one message; returns its bytes so
     /// the caller can keep them for retransmission.
     fn emit(

@@ -462,7 +462,11 @@ impl IkeSa {
                 peer_port: remote.port(),
             },
         );
-        if let Some(response) = self.flight.answer_to(bytes) {
+        let answer = match message.header.message_id.0 {
+            0 => self.flight.answer_to(bytes),
+            message_id => self.quick_mode_answer(message_id, bytes),
+        };
+        if let Some(response) = answer {
             ctx.out.counters.drop(DropReason::Duplicate);
             self.trace(ctx, Trace::DuplicateRequest);
             self.transmit(ctx, response);

@@ -135,15 +135,6 @@ impl IkeSa {
                 "Quick Mode needs an established, encrypted ISAKMP SA",
             );
         }
-        if let Some(answer) = self
-            .quick_modes
-            .get(&message_id)
-            .and_then(|qm| self.current_request.as_ref().and_then(|r| qm.flight.answer_to(r)))
-        {
-            ctx.out.counters.drop(DropReason::Duplicate);
-            self.trace(ctx, Trace::DuplicateRequest);
-            return self.transmit(ctx, answer);
-        }
         match self.quick_modes.remove(&message_id) {
             None => self.on_qm1(ctx, &mut received),
             Some(mut quick_mode) => {
@@ -458,6 +449,15 @@ impl IkeSa {
             crypto.close_exchange(message_id);
         }
         self.quick_modes.insert(message_id, quick_mode);
+    }
+
+    /// Our last message of a Quick Mode, if `bytes` are exactly the peer's
+    /// message it answered: a retransmission (RFC 2408 3.1: the peer
+    /// retransmits its last message to make us send our final one again).
+    /// It is recognised by its bytes, before decryption, because it was
+    /// encrypted under an IV our chain has moved past (RFC 2409 Appendix B).
+    pub(super) fn quick_mode_answer(&self, message_id: u32, bytes: &[u8]) -> Option<Vec<u8>> {
+        self.quick_modes.get(&message_id).and_then(|qm| qm.flight.answer_to(bytes))
     }
 
     /// Whether a Quick Mode of ours is still waiting for its peer.

@@ -175,13 +175,13 @@ impl IkeSa {
         self.trace(ctx, Trace::Processing { payload: "SA".into(), message_id });
         let (Some(offered), Some(ni)) = (received.sa().cloned(), received.nonce().map(<[u8]>::to_vec)) else {
             self.drop_message(ctx, DropReason::MissingPayload, "QM1 needs SA and Ni");
-            return self.refuse_quick_mode(ctx, NotifyType::PAYLOAD_MALFORMED, None);
+            return self.refuse_quick_mode(ctx, received, NotifyType::PAYLOAD_MALFORMED);
         };
         let (remote_ts, local_ts) = match self.client_selectors(received) {
             Ok(selectors) => selectors,
             Err(why) => {
                 self.drop_message(ctx, DropReason::InvalidIdentity, why);
-                return self.refuse_quick_mode(ctx, NotifyType::INVALID_ID_INFORMATION, None);
+                return self.refuse_quick_mode(ctx, received, NotifyType::INVALID_ID_INFORMATION);
             }
         };
         let Some(child) = self.child_for(&local_ts, &remote_ts) else {
@@ -190,7 +190,7 @@ impl IkeSa {
                 DropReason::InvalidIdentity,
                 format!("no child policy for {local_ts:?} <-> {remote_ts:?}"),
             );
-            return self.refuse_quick_mode(ctx, NotifyType::INVALID_ID_INFORMATION, None);
+            return self.refuse_quick_mode(ctx, received, NotifyType::INVALID_ID_INFORMATION);
         };
         let mut checks = Vec::new();
         let chosen = ipsec_proposal::choose(
@@ -209,18 +209,18 @@ impl IkeSa {
             Ok(chosen) => chosen,
             Err(refusal) => {
                 ctx.out.counters.drop(DropReason::NoProposalChosen);
-                return self.refuse_quick_mode(ctx, refusal.notify, None);
+                return self.refuse_quick_mode(ctx, received, refusal.notify);
             }
         };
         self.trace(ctx, Trace::AttributesAcceptable);
         if chosen.agreed.udp_encapsulated && self.nat_t.is_none() {
             self.drop_message(ctx, DropReason::NoProposalChosen, "UDP encapsulation without NAT-T");
-            return self.refuse_quick_mode(ctx, NotifyType::NO_PROPOSAL_CHOSEN, None);
+            return self.refuse_quick_mode(ctx, received, NotifyType::NO_PROPOSAL_CHOSEN);
         }
         // PFS (RFC 2409 5.5): a group in the transform means a KE payload.
         let pfs_secret = match self.quick_mode_pfs(ctx, received, chosen.agreed.pfs) {
             Ok(secret) => secret,
-            Err(()) => return self.refuse_quick_mode(ctx, NotifyType::INVALID_KEY_INFORMATION, None),
+            Err(()) => return self.refuse_quick_mode(ctx, received, NotifyType::INVALID_KEY_INFORMATION),
         };
         let own_spi = ctx.allocate_spi();
         let nr = ctx.rng.public_vec(NONCE_LEN);
@@ -244,7 +244,7 @@ impl IkeSa {
                 remote_ts,
             },
         ) else {
-            return self.refuse_quick_mode(ctx, NotifyType::NO_PROPOSAL_CHOSEN, None);
+            return self.refuse_quick_mode(ctx, received, NotifyType::NO_PROPOSAL_CHOSEN);
         };
         let chosen_sa = SecurityAssociation::ipsec(vec![isakmp::payload::Proposal {
             reserved: 0,
@@ -689,10 +689,44 @@ impl IkeSa {
         })
     }
 
-    /// Refuses a Quick Mode with a protected Notify (RFC 2408 5.4-5.6).
-    fn refuse_quick_mode(&mut self, ctx: &mut Context<'_>, notify: NotifyType, spi: Option<u32>) {
-        let spi = spi.map(|spi| spi.to_be_bytes().to_vec()).unwrap_or_default();
+    /// Refuses a Quick Mode with a protected Notify (RFC 2408 5.4-5.6) that
+    /// names the negotiation by the initiator's SPI (RFC 2408 3.14: a Phase 2
+    /// notification is identified by the SPI of the current negotiation).
+    /// The exchange is over: its IV chain goes, so that a retransmitted QM1,
+    /// encrypted under the exchange's first IV, is read and refused again
+    /// rather than garbled (RFC 2409 Appendix B).
+    fn refuse_quick_mode(&mut self, ctx: &mut Context<'_>, received: &Received, notify: NotifyType) {
+        let spi = received
+            .sa()
+            .and_then(|sa| sa.proposals().iter().find(|p| p.protocol == ProtocolId::ESP && p.spi.len() == 4))
+            .map(|proposal| proposal.spi.clone())
+            .unwrap_or_default();
         self.send_notify(ctx, notify, ProtocolId::ESP, spi, Vec::new());
+        if let Some(crypto) = self.crypto.as_mut() {
+            crypto.close_exchange(received.message_id());
+        }
+    }
+
+    /// A protected error notify about one of our Quick Modes, named by the
+    /// SPI we proposed (RFC 2408 3.14): the responder refused it, so it ends
+    /// now instead of retransmitting into a refusal. Whether one matched.
+    pub(super) fn quick_mode_refused(
+        &mut self,
+        ctx: &mut Context<'_>,
+        spi: &[u8],
+        notify: NotifyType,
+    ) -> bool {
+        let refused = self.quick_modes.iter().find_map(|(message_id, qm)| match &qm.state {
+            QmState::ExpectResponse(expect) if expect.own_spi.to_be_bytes() == spi => {
+                Some((*message_id, expect.own_spi))
+            }
+            _ => None,
+        });
+        let Some((message_id, own_spi)) = refused else { return false };
+        self.quick_modes.remove(&message_id);
+        ctx.spis.remove(&own_spi);
+        self.abandon_quick_mode(ctx, message_id, &format!("peer refused: {notify}"));
+        true
     }
 
     fn abandon_quick_mode(&mut self, ctx: &mut Context<'_>, message_id: u32, reason: &str) {

@@ -425,6 +425,21 @@ impl Endpoint {
         self.delete_where(now, "deleted by operator", |sa| sa.connection.name == connection);
     }
 
+    /// Replaces a connection's impairments, for its SAs already up as well
+    /// as for later ones: a scenario's "impair" step, so that a
+    /// misbehaviour can start after Phase 1 and hit Quick Mode, ESP or DPD
+    /// alone. Unknown connections are ignored.
+    pub fn set_impairments(&mut self, connection: &str, impairments: Vec<crate::impairment::Impairment>) {
+        let Some(configured) = self.core.config.policy.connections.iter_mut().find(|c| c.name == connection)
+        else {
+            return;
+        };
+        configured.impairments = impairments.clone();
+        for sa in self.sas.values_mut().filter(|sa| sa.connection.name == connection) {
+            sa.set_impairments(&impairments);
+        }
+    }
+
     /// Deletes every SA, telling each peer (unless impaired not to).
     pub fn shutdown(&mut self, now: Timestamp) {
         for spi in self.children.spis_where(|_| true) {

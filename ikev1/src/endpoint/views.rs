@@ -10,6 +10,13 @@ use crate::trace::show_ipsec::{IpsecSaView, SessionStatus, SessionView};
 const ACTIVE_WINDOW: Duration = Duration::from_secs(10);
 
 impl Endpoint {
+    /// Inbound ESP packets no IPsec SA could take: unknown SPIs (RFC 4303
+    /// 3.4.2, IOS %CRYPTO-4-RECVD_PKT_INV_SPI) and packets too short to
+    /// name one. Per-SA refusals are in [`Self::show_ipsec_sa`].
+    pub fn esp_counters(&self) -> crate::esp::DatabaseCounters {
+        *self.esp.counters()
+    }
+
     /// `show crypto ipsec sa`.
     pub fn show_ipsec_sa(&self, now: Timestamp) -> Vec<IpsecSaView> {
         self.children

@@ -179,6 +179,12 @@ impl IkeSa {
         }
     }
 
+    /// New impairments from now on (the datagram count goes on).
+    pub fn set_impairments(&mut self, impairments: &[crate::impairment::Impairment]) {
+        self.connection.impairments = impairments.to_vec();
+        self.impairments = Impairments::new(impairments);
+    }
+
     /// The cookie we chose: our key in the endpoint's table.
     pub fn own_cookie(&self) -> Cookie {
         Cookie(match self.role {

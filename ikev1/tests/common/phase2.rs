@@ -100,7 +100,12 @@ pub fn inner_packets(sim: &Simulation, side: Side) -> Vec<(u32, Vec<u8>)> {
 
 /// An ICMP echo request between two addresses.
 pub fn echo_request_between(src: IpAddr, dst: IpAddr, sequence: u16) -> Vec<u8> {
-    let echo = IcmpEcho { kind: EchoKind::Request, identifier: PING_ID, sequence, data: b"ikelab ping" };
+    echo_between(EchoKind::Request, src, dst, sequence, b"ikelab ping")
+}
+
+/// An ICMP echo of our identifier with `data`.
+pub fn echo_between(kind: EchoKind, src: IpAddr, dst: IpAddr, sequence: u16, data: &[u8]) -> Vec<u8> {
+    let echo = IcmpEcho { kind, identifier: PING_ID, sequence, data };
     echo.to_packet(src, dst).expect("an echo packet")
 }
 
@@ -144,13 +149,18 @@ pub fn outbound_total(sim: &Simulation, side: Side, counter: impl Fn(&EspCounter
         .sum()
 }
 
-/// The SPIs (inbound, outbound) of the pair a side sends on now: the newest.
+/// The SPIs (inbound, outbound) of the pair a side sends on now: the newest
+/// one reported up that is still installed.
 pub fn active_spis(sim: &Simulation, side: Side) -> Option<(String, String)> {
-    let sas = match side {
+    let installed = match side {
         Side::A => sim.a.ipsec_sas(),
         Side::B => sim.b.ipsec_sas(),
     };
-    sas.last().map(|info| (info.inbound_spi.clone(), info.outbound_spi.clone()))
+    ipsec_up(sim, side)
+        .into_iter()
+        .rev()
+        .find(|info| installed.iter().any(|i| i.inbound_spi == info.inbound_spi))
+        .map(|info| (info.inbound_spi, info.outbound_spi))
 }
 
 /// Pings through a simulation: requests from one side, the other side
@@ -162,6 +172,7 @@ pub struct Pinger {
     /// Events of A and B already looked at.
     seen: [usize; 2],
     next_sequence: u16,
+    data: Vec<u8>,
     /// Requests and when they were handed to the engine.
     pub sent: Vec<(u16, Timestamp)>,
     /// Requests the engine refused to send, and why.
@@ -187,6 +198,7 @@ impl Pinger {
             dst,
             seen: [sim.events_a.len(), sim.events_b.len()],
             next_sequence: 1,
+            data: b"ikelab ping".to_vec(),
             sent: Vec::new(),
             refused: Vec::new(),
             replies: Vec::new(),
@@ -194,11 +206,17 @@ impl Pinger {
         }
     }
 
+    /// Requests carry `len` bytes of data (the default is "ikelab ping").
+    pub fn with_data(mut self, len: usize) -> Self {
+        self.data = (0..len).map(|i| i as u8).collect();
+        self
+    }
+
     /// Hands one request to the engine now.
     pub fn send(&mut self, sim: &mut Simulation) -> Result<(), SendError> {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        let request = echo_request_between(self.src, self.dst, sequence);
+        let request = echo_between(EchoKind::Request, self.src, self.dst, sequence, &self.data);
         let result = sim.act(self.from, |endpoint, now| endpoint.send_inner(now, &request));
         match &result {
             Ok(()) => self.sent.push((sequence, sim.now)),

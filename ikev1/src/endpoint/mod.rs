@@ -523,7 +523,7 @@ impl Endpoint {
     fn finish(&mut self, now: Timestamp, requests: Vec<Request>) {
         for request in requests {
             match request {
-                Request::ForgetPeer { peer, keep } => self.forget_peer(now, peer, keep),
+                Request::ForgetPeer { peer, keep, reason } => self.forget_peer(now, peer, keep, reason),
                 Request::InstallChild { child, outbound_active } => {
                     self.install_esp(now, &child, outbound_active);
                     let info = child.info();
@@ -588,20 +588,21 @@ impl Endpoint {
     }
 
     /// INITIAL-CONTACT: the peer has forgotten everything; so do we, but for
-    /// the SA that carried the news.
-    fn forget_peer(&mut self, now: Timestamp, peer: IpAddr, keep: Cookie) {
+    /// the SA that carried the news. DPD: the peer is dead; so is all we had
+    /// with it.
+    fn forget_peer(&mut self, now: Timestamp, peer: IpAddr, keep: Cookie, reason: &str) {
         let mut nested = Vec::new();
         {
             let mut ctx = self.core.context(now, &mut nested);
             for (cookie, sa) in self.sas.iter_mut() {
                 if *cookie != keep && sa.remote.ip() == peer && !sa.is_dead() {
-                    sa.fail(&mut ctx, "INITIAL-CONTACT from the peer");
+                    sa.fail(&mut ctx, reason);
                 }
             }
         }
         for spi in self.children.spis_where(|r| r.sa.remote.ip() == peer && r.sa.ike_sa != keep) {
             if let Some(record) = self.children.remove(spi) {
-                self.forget_child(record, "INITIAL-CONTACT from the peer");
+                self.forget_child(record, reason);
             }
         }
     }

@@ -96,7 +96,11 @@ impl IkeSa {
                         role: self.role,
                     },
                 );
-                ctx.requests.push(Request::ForgetPeer { peer: self.remote.ip(), keep: isakmp::Cookie::ZERO });
+                ctx.requests.push(Request::ForgetPeer {
+                    peer: self.remote.ip(),
+                    keep: isakmp::Cookie::ZERO,
+                    reason: "DPD: peer not responding",
+                });
                 self.fail(ctx, "DPD: peer not responding");
             }
             Some((sequence, sent, due)) if due <= now => {

@@ -78,9 +78,9 @@ impl Context<'_> {
 
 /// Endpoint-level consequences of something an SA processed.
 pub(crate) enum Request {
-    /// INITIAL-CONTACT (RFC 2407 4.6.3.3): the peer rebooted; delete every
-    /// other SA with it.
-    ForgetPeer { peer: std::net::IpAddr, keep: Cookie },
+    /// INITIAL-CONTACT (RFC 2407 4.6.3.3): the peer rebooted; or DPD (RFC
+    /// 3706 5.5): the peer is dead. Delete every other SA with it.
+    ForgetPeer { peer: std::net::IpAddr, keep: Cookie, reason: &'static str },
     /// Quick Mode produced an IPsec SA pair. The inbound SA is usable at
     /// once; the outbound one once the exchange is confirmed.
     InstallChild { child: Box<crate::child_sa::NegotiatedChild>, outbound_active: bool },

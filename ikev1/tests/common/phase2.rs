@@ -327,3 +327,17 @@ pub fn assert_pings_both_ways(sim: &mut Simulation, count: u16) {
         assert_eq!(pinger.replies.len(), usize::from(count));
     }
 }
+
+/// Drops every ESP packet (raw or in UDP) one side sends and lets IKE
+/// through: a data path that fails while the control path works.
+pub struct DropEspFrom(pub Side);
+
+impl ikev1::sim::Interceptor for DropEspFrom {
+    fn intercept(&mut self, _now: Timestamp, packet: &mut ikev1::sim::Packet) -> ikev1::sim::Verdict {
+        if packet.from == self.0 && super::wire::is_esp(packet) {
+            ikev1::sim::Verdict::Drop
+        } else {
+            ikev1::sim::Verdict::Deliver
+        }
+    }
+}

@@ -567,7 +567,13 @@ impl Endpoint {
             }
         }
         self.sas.retain(|_, sa| !sa.is_dead());
-        if !self.pending_invalid_spis.is_empty() {
+        // Only once an ISAKMP SA with a waiting sender is up: flushing calls
+        // back here, and what still waits must not flush again.
+        let deliverable = self
+            .pending_invalid_spis
+            .iter()
+            .any(|(peer, _)| self.sas.values().any(|sa| sa.is_established() && sa.remote.ip() == *peer));
+        if deliverable {
             self.flush_invalid_spis(now);
         }
     }

@@ -64,19 +64,35 @@ impl SaKeys {
     /// seed, whichever role it had. The proposal is the first policy of
     /// `side`'s first connection: the tests that rebuild keys offer one.
     pub fn of(sim: &Simulation, side: Side, seed: u64, psk: &str) -> Self {
+        Self::of_sa(sim, side, seed, psk, 0, 0)
+    }
+
+    /// As [`Self::of`] for the `index`th ISAKMP SA on the wire (by the order
+    /// of their first messages), `side` having drawn `earlier_key_pairs`
+    /// Diffie-Hellman key pairs before this SA's (Phase 1 and PFS ones).
+    pub fn of_sa(
+        sim: &Simulation,
+        side: Side,
+        seed: u64,
+        psk: &str,
+        index: usize,
+        earlier_key_pairs: usize,
+    ) -> Self {
         let provider = RustCryptoProvider::new();
         let config = match side {
             Side::A => sim.a.config(),
             Side::B => sim.b.config(),
         };
         let proposal: IkeProposal = config.policy.connections[0].ordered_proposals()[0];
-        let first = sim
-            .wire
-            .iter()
-            .find(|record| wire::is_ike(&record.packet))
-            .expect("a Phase 1 message on the wire");
-        let initiator = first.packet.from;
-        let initiator_cookie = wire::parse(&first.packet).header.initiator_cookie;
+        let mut opened: Vec<(Side, Cookie)> = Vec::new();
+        for record in sim.wire.iter().filter(|record| wire::is_ike(&record.packet)) {
+            let header = wire::parse(&record.packet).header;
+            let first_message = header.responder_cookie.is_zero() && header.message_id.0 == 0;
+            if first_message && !opened.iter().any(|(_, cookie)| *cookie == header.initiator_cookie) {
+                opened.push((record.packet.from, header.initiator_cookie));
+            }
+        }
+        let (initiator, initiator_cookie) = *opened.get(index).expect("that many ISAKMP SAs on the wire");
         let of_this_sa = |from: Side| -> Vec<Message> {
             phase1_messages(sim, from)
                 .into_iter()
@@ -91,6 +107,11 @@ impl SaKeys {
         let (own_public, peer_public) = if side == initiator { (&g_xi, &g_xr) } else { (&g_xr, &g_xi) };
         let group = provider.dh_group(proposal.group.id()).expect("a supported group");
         let mut rng = EngineRng::from_seed(seed);
+        for _ in 0..earlier_key_pairs {
+            // Earlier key pairs in this group; PFS in other groups draws
+            // differently, so callers count only what their tests use.
+            group.generate_key_pair(rng.private());
+        }
         let key_pair = group.generate_key_pair(rng.private());
         assert_eq!(
             key_pair.public_value(),

@@ -260,17 +260,36 @@ impl Pinger {
         self.replies.iter().any(|(s, _)| *s == sequence)
     }
 
-    /// A ping every `interval` for `span` of virtual time.
+    /// A ping every `interval` (at least 10 ms) for `span` of virtual time.
     pub fn every(&mut self, sim: &mut Simulation, interval: Duration, span: Duration) {
+        self.every_observed(sim, interval, span, |_| {});
+    }
+
+    /// As [`Self::every`], showing the simulation to `observe` after every
+    /// step (a delivery or a timer), to watch states change in between.
+    pub fn every_observed(
+        &mut self,
+        sim: &mut Simulation,
+        interval: Duration,
+        span: Duration,
+        mut observe: impl FnMut(&Simulation),
+    ) {
         let end = sim.now + span;
+        let mut run = |sim: &mut Simulation, until: Timestamp| {
+            sim.run_until_condition(until.saturating_since(sim.now), |s| {
+                observe(s);
+                false
+            });
+            sim.run_until(until);
+        };
         while sim.now < end {
             let tick = sim.now + interval;
             let _ = self.send(sim);
             for _ in 0..2 {
-                sim.run_for(Duration::from_millis(5));
+                run(sim, sim.now + Duration::from_millis(5));
                 self.poll(sim);
             }
-            sim.run_until(tick);
+            run(sim, tick);
             self.poll(sim);
         }
     }

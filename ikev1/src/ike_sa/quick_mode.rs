@@ -99,7 +99,7 @@ impl IkeSa {
                 rest.push(Payload::from(PayloadBody::Identification(traffic_selector::identification(ts))));
             }
         }
-        rest.extend(self.nat_original_addresses(child.mode));
+        rest.extend(self.nat_original_addresses(child.mode, true));
         self.trace(ctx, Trace::BeginExchange { exchange: "Quick Mode", message_id });
         let hash = self.quick_hash(
             ctx,
@@ -259,6 +259,11 @@ impl IkeSa {
         rest.extend(
             received.identifications().cloned().map(|id| Payload::from(PayloadBody::Identification(id))),
         );
+        // RFC 3947 5.2: the responder MUST send NAT-OA when it selected
+        // UDP-Encapsulated-Transport.
+        if chosen.agreed.udp_encapsulated {
+            rest.extend(self.nat_original_addresses(chosen.agreed.mode, false));
+        }
         if let Some(lifetime) = chosen.responder_lifetime {
             self.trace(
                 ctx,
@@ -562,13 +567,18 @@ impl IkeSa {
         payloads
     }
 
-    /// RFC 3947 5.2: in transport mode behind a NAT, the original addresses.
-    fn nat_original_addresses(&self, mode: IpsecMode) -> Vec<Payload> {
+    /// RFC 3947 5.2: in transport mode behind a NAT, the original addresses,
+    /// the initiator's first: for the initiator its own address and the
+    /// responder's as it sees it, for the responder the initiator's as it
+    /// sees it and its own.
+    fn nat_original_addresses(&self, mode: IpsecMode, initiator: bool) -> Vec<Payload> {
         let Some(version) = self.nat_t.filter(|_| self.nat_detected && mode == IpsecMode::Transport) else {
             return Vec::new();
         };
         let numbering = nat_t::numbering(version);
-        [self.local.ip(), self.remote.ip()]
+        let (local, remote) = (self.local.ip(), self.remote.ip());
+        let addresses = if initiator { [local, remote] } else { [remote, local] };
+        addresses
             .into_iter()
             .map(|address| {
                 Payload::from(PayloadBody::NatOriginalAddress(NatOriginalAddress {

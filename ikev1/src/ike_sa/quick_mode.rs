@@ -670,6 +670,16 @@ impl IkeSa {
         };
         let inbound = keys_for(inputs.own_spi);
         let outbound = keys_for(inputs.peer_spi);
+        // A transport-mode SA protects the peers' own packets, and behind a
+        // NAT the peer's packets come from the address we see, not the one
+        // it named (that is its NAT-OA, good for checksums only: RFC 3947
+        // 5.2, RFC 3948 3.1.2): the SA's remote selector is the peer as seen.
+        let remote_ts = if inputs.offer.mode == IpsecMode::Transport && inputs.offer.udp_encapsulated {
+            let seen = TrafficSelector::host(self.remote.ip());
+            TrafficSelector { protocol: inputs.remote_ts.protocol, port: inputs.remote_ts.port, ..seen }
+        } else {
+            inputs.remote_ts
+        };
         Some(NegotiatedChild {
             connection: self.connection.name.clone(),
             child: inputs.child.name.clone(),
@@ -684,7 +694,7 @@ impl IkeSa {
             local: self.local,
             remote: self.remote,
             local_ts: inputs.local_ts,
-            remote_ts: inputs.remote_ts,
+            remote_ts,
             lifetime: inputs.offer.lifetime,
             inbound: ChildKeys {
                 spi: inputs.own_spi,

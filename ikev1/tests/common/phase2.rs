@@ -360,3 +360,21 @@ impl ikev1::sim::Interceptor for DropEspFrom {
         }
     }
 }
+
+/// The NAT's public address in the NAT-T tests.
+pub fn nat_public() -> IpAddr {
+    "203.0.113.254".parse().unwrap()
+}
+
+impl Peers {
+    /// A behind a masquerading NAT: B knows A only by the NAT's public
+    /// address (connection and key).
+    pub fn behind_nat(self) -> Simulation {
+        let mut peers = self.b(|c| c.remote_address = Some(nat_public()));
+        peers.b.policy.keyring = ikev1::policy::Keyring::default()
+            .with(ikev1::policy::PeerSelector::Address(nat_public()), super::PSK);
+        let mut sim = peers.build();
+        sim.nat = Some(ikev1::sim::Nat::new(nat_public()));
+        sim
+    }
+}

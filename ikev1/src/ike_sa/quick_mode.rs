@@ -177,6 +177,10 @@ impl IkeSa {
             self.drop_message(ctx, DropReason::MissingPayload, "QM1 needs SA and Ni");
             return self.refuse_quick_mode(ctx, received, NotifyType::PAYLOAD_MALFORMED);
         };
+        if !nonce_length_ok(&ni) {
+            self.drop_message(ctx, DropReason::InvalidNonce, format!("Ni of {} bytes", ni.len()));
+            return self.refuse_quick_mode(ctx, received, NotifyType::PAYLOAD_MALFORMED);
+        }
         let (remote_ts, local_ts) = match self.client_selectors(received) {
             Ok(selectors) => selectors,
             Err(why) => {
@@ -328,6 +332,10 @@ impl IkeSa {
             self.drop_message(ctx, DropReason::MissingPayload, "QM2 needs SA and Nr");
             return self.abandon_quick_mode(ctx, message_id, "QM2 without SA or Nr");
         };
+        if !nonce_length_ok(&nr) {
+            self.drop_message(ctx, DropReason::InvalidNonce, format!("Nr of {} bytes", nr.len()));
+            return self.abandon_quick_mode(ctx, message_id, "nonce length outside 8..256");
+        }
         let (mut offer, peer_spi) = match ipsec_proposal::accept_response(sa, &expect.offered) {
             Ok(accepted) => accepted,
             Err(why) => {
@@ -821,6 +829,12 @@ struct NegotiationInputs<'a> {
     g_xy: Option<&'a Secret>,
     local_ts: TrafficSelector,
     remote_ts: TrafficSelector,
+}
+
+/// RFC 2409 5: the length of a nonce payload MUST be between 8 and 256
+/// bytes, in Quick Mode as in Phase 1.
+fn nonce_length_ok(nonce: &[u8]) -> bool {
+    (8..=256).contains(&nonce.len())
 }
 
 fn with_hash(hash: Vec<u8>, rest: Vec<Payload>) -> Vec<Payload> {

@@ -56,7 +56,11 @@ impl Endpoint {
         let impairments = self.core.config.policy.connection(&connection).map(|c| c.impairments.clone());
         let mut copies = 1;
         for impairment in impairments.iter().flatten().filter_map(EspImpairment::of) {
-            copies = impairment.apply(&mut esp, encapsulated.sequence, self.core.rng.public());
+            let Some(wanted) = impairment.apply(&mut esp, encapsulated.sequence, self.core.rng.public())
+            else {
+                continue;
+            };
+            copies = copies.max(wanted);
             self.core.out.trace(
                 now,
                 0,

@@ -88,14 +88,6 @@ impl IkeSa {
         let now = ctx.now;
         match self.dpd.outstanding {
             Some((_, sent, due)) if due <= now && sent > config.retries => {
-                self.trace(
-                    ctx,
-                    Trace::Deleted {
-                        reason: "peer is dead (DPD)".into(),
-                        state: self.sa_state(),
-                        role: self.role,
-                    },
-                );
                 ctx.requests.push(Request::ForgetPeer {
                     peer: self.remote.ip(),
                     keep: isakmp::Cookie::ZERO,

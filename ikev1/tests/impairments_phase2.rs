@@ -413,3 +413,43 @@ mod quick_mode_rekey {
         assert_no_new_pair(&sim);
     }
 }
+
+/// RFC 4301 5.2: after decapsulation, the inner packet must match the SA's
+/// selectors; one that does not is discarded, however well it
+/// authenticated. The peer here is authenticated but lies about the inner
+/// source (forged with its exported keys).
+mod inbound_selectors {
+    use super::*;
+    use ikev1::crypto::{CryptoProvider, EspSuite, RustCryptoProvider};
+    use ikev1::esp::{EspSaConfig, OutboundSa};
+    use ikev1::policy::IpsecMode;
+    use std::net::IpAddr;
+
+    fn unhex(text: &str) -> Vec<u8> {
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn an_inner_packet_outside_the_selectors_is_dropped() {
+        let mut sim = Peers::tunnel(&["aes128-sha256"], None).build();
+        bring_up(&mut sim, Side::A);
+        let keys = sim.a.key_material().esp_sas.into_iter().find(|k| k.source == a()).expect("A to B");
+        let suite = EspSuite::new(keys.cipher.encryption(), keys.integrity.map(|i| i.integrity())).unwrap();
+        let transform = RustCryptoProvider::new()
+            .esp_transform(suite, &unhex(&keys.encryption_key), &unhex(&keys.integrity_key))
+            .expect("a transform");
+        let config = EspSaConfig::new(keys.spi, IpsecMode::Tunnel, a(), b());
+        let mut forger = OutboundSa::new(config, transform, sim.now);
+        let mut rng = ikev1::random::EngineRng::from_seed(99);
+        let stranger: IpAddr = "198.51.100.77".parse().unwrap();
+        for (sequence, src) in [(1, stranger), (2, inner(Side::A))] {
+            let packet = echo_between(EchoKind::Request, src, inner(Side::B), sequence, b"forged");
+            let mut esp = Vec::new();
+            forger.encapsulate(sim.now, rng.public(), &packet, &mut esp).expect("sealed");
+            sim.act(Side::B, |endpoint, now| endpoint.handle_esp(now, a(), b(), &esp));
+        }
+        assert_eq!(inbound_total(&sim, Side::B, |c| c.pkts_verify), 2, "both authenticated");
+        assert_eq!(delivered_at_b(&sim), [2], "only the one from inside the selectors");
+        assert_eq!(dropped(&sim, Side::B, DropReason::SelectorMismatch), 1);
+    }
+}

@@ -71,10 +71,7 @@ pub(crate) fn respond(
     mut received: Received,
     bytes: &[u8],
 ) -> IkeSa {
-    let cookies =
-        Cookies { initiator: received.header.initiator_cookie.0, responder: ctx.rng.public_nonzero_bytes() };
-    let mut sa = IkeSa::new(Role::Responder, connection, cookies, received.local, received.remote);
-    sa.current_request = Some(bytes.to_vec());
+    let mut sa = IkeSa::responder_for(ctx, connection, &received, bytes);
     sa.transition(ctx, Input::PeerAggressiveMode, IkeState::RAm1);
     if let Some(answer) = sa.answer_sa(ctx, &mut received) {
         sa.answer_aggressive(ctx, &received, answer);
@@ -121,10 +118,7 @@ impl IkeSa {
             return self.fail(ctx, "cannot answer the key exchange");
         };
         let g_xr = key_pair.public_value().to_vec();
-        let Ok(g_xy) = key_pair.shared_secret(&g_xi) else {
-            self.drop_message(ctx, DropReason::InvalidKeyExchange, "KE does not fit the chosen group");
-            return self.refuse(ctx, NotifyType::INVALID_KEY_INFORMATION, "invalid KE");
-        };
+        let Some(g_xy) = self.shared_secret(ctx, key_pair.as_ref(), &g_xi) else { return };
         let nonces = (ni.as_slice(), nr.as_slice());
         if !self.derive_keys(
             ctx,
@@ -167,28 +161,12 @@ impl IkeSa {
         self.cookies.responder = received.header.responder_cookie.0;
         self.flight.answered();
         self.transition(ctx, Input::PeerAggressiveMode, IkeState::IAm2);
-        self.trace(ctx, Trace::Processing { payload: "SA".into(), message_id: 0 });
-        let Some(sa) = received.sa() else {
-            self.drop_message(ctx, DropReason::MissingPayload, "AM2 without SA");
-            return self.fail(ctx, "AM2 without SA payload");
-        };
-        let proposal = match proposal::accept_response(sa, &state.offered) {
-            Ok(proposal) => proposal,
-            Err(why) => {
-                self.trace(ctx, Trace::AttributesNotAcceptable { reason: why.0.clone() });
-                return self.refuse(ctx, NotifyType::NO_PROPOSAL_CHOSEN, &why.0);
-            }
-        };
-        self.trace(ctx, Trace::AttributesAcceptable);
-        self.process_vendor_ids(ctx, received);
+        let Some(proposal) = self.accept_chosen_sa(ctx, received, &state.offered) else { return };
         let Some((g_xr, nr)) = self.peer_key_exchange(ctx, received) else {
             return self.fail(ctx, "invalid key exchange in AM2");
         };
         let g_xi = state.key_pair.public_value().to_vec();
-        let Ok(g_xy) = state.key_pair.shared_secret(&g_xr) else {
-            self.drop_message(ctx, DropReason::InvalidKeyExchange, "peer public value out of range");
-            return self.refuse(ctx, NotifyType::INVALID_KEY_INFORMATION, "invalid KE");
-        };
+        let Some(g_xy) = self.shared_secret(ctx, state.key_pair.as_ref(), &g_xr) else { return };
         let Some(id_ir) = received.identifications().next().cloned() else {
             self.drop_message(ctx, DropReason::MissingPayload, "AM2 without IDir");
             return self.fail(ctx, "AM2 without IDir");

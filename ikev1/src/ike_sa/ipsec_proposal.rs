@@ -3,10 +3,9 @@
 //! transform back, and the responder's choice.
 
 use isakmp::numbers::{
-    Doi, EncapsulationMode, EspTransformId, IpsecAttributeType as A, LifeType, NotifyType, ProtocolId,
-    Situation,
+    EncapsulationMode, EspTransformId, IpsecAttributeType as A, LifeType, NotifyType, ProtocolId,
 };
-use isakmp::payload::{Proposal, SaContent, SecurityAssociation, Transform};
+use isakmp::payload::{Proposal, SecurityAssociation, Transform};
 use isakmp::vendor_id::NatTVersion;
 use isakmp::{Attribute, AttributeValue};
 
@@ -197,15 +196,7 @@ pub fn choose(
     checks: &mut Vec<Check>,
 ) -> Result<Chosen, Refusal> {
     let refuse = |notify, reason: &str| Refusal { notify, reason: reason.to_owned() };
-    if sa.doi != Doi::IPSEC {
-        return Err(refuse(NotifyType::DOI_NOT_SUPPORTED, "DOI is not IPsec"));
-    }
-    let SaContent::Ipsec(ipsec) = &sa.content else {
-        return Err(refuse(NotifyType::DOI_NOT_SUPPORTED, "DOI is not IPsec"));
-    };
-    if ipsec.situation != Situation::IDENTITY_ONLY {
-        return Err(refuse(NotifyType::SITUATION_NOT_SUPPORTED, "situation is not SIT_IDENTITY_ONLY"));
-    }
+    let ipsec = super::proposal::ipsec_situation(sa)?;
     let ours = offers(child);
     let mut candidates = Vec::new();
     for proposal in &ipsec.proposals {

@@ -58,10 +58,7 @@ pub(crate) fn respond(
     mut received: Received,
     bytes: &[u8],
 ) -> IkeSa {
-    let cookies =
-        Cookies { initiator: received.header.initiator_cookie.0, responder: ctx.rng.public_nonzero_bytes() };
-    let mut sa = IkeSa::new(Role::Responder, connection, cookies, received.local, received.remote);
-    sa.current_request = Some(bytes.to_vec());
+    let mut sa = IkeSa::responder_for(ctx, connection, &received, bytes);
     sa.transition(ctx, Input::PeerMainMode, IkeState::RMm1);
     if let Some(answer) = sa.answer_sa(ctx, &mut received) {
         sa.transition(ctx, Input::InternalMainMode, IkeState::RMm1);
@@ -179,6 +176,53 @@ impl IkeSa {
         Some(Answer { proposal: choice.agreed, sa_i_b, payloads })
     }
 
+    /// The responder's SA in MM2 or AM2: one of our transforms, unmodified
+    /// (RFC 2409 5); otherwise NO-PROPOSAL-CHOSEN and the SA is given up.
+    pub(super) fn accept_chosen_sa(
+        &mut self,
+        ctx: &mut Context<'_>,
+        received: &Received,
+        offered: &SecurityAssociation,
+    ) -> Option<IkeProposal> {
+        self.trace(ctx, Trace::Processing { payload: "SA".into(), message_id: 0 });
+        let Some(sa) = received.sa() else {
+            self.drop_message(ctx, DropReason::MissingPayload, "no SA payload in the response");
+            self.fail(ctx, "response without SA payload");
+            return None;
+        };
+        match proposal::accept_response(sa, offered) {
+            Ok(proposal) => {
+                self.trace(ctx, Trace::AttributesAcceptable);
+                self.process_vendor_ids(ctx, received);
+                Some(proposal)
+            }
+            Err(why) => {
+                self.trace(ctx, Trace::AttributesNotAcceptable { reason: why.0.clone() });
+                ctx.out.counters.drop(DropReason::NoProposalChosen);
+                self.refuse(ctx, NotifyType::NO_PROPOSAL_CHOSEN, &why.0);
+                None
+            }
+        }
+    }
+
+    /// g^xy from the peer's KE, or INVALID-KEY-INFORMATION (RFC 2409 5,
+    /// CVE-2015-3240: zero and one are refused).
+    pub(super) fn shared_secret(
+        &mut self,
+        ctx: &mut Context<'_>,
+        key_pair: &dyn crate::crypto::DhKeyPair,
+        peer_public_value: &[u8],
+    ) -> Option<crate::crypto::Secret> {
+        match key_pair.shared_secret(peer_public_value) {
+            Ok(secret) => Some(secret),
+            Err(_) => {
+                self.drop_message(ctx, DropReason::InvalidKeyExchange, "peer public value refused");
+                self.refuse(ctx, NotifyType::INVALID_KEY_INFORMATION, "invalid KE");
+                None
+            }
+        }
+    }
+
     /// Refuses a negotiation with a Notify and gives up on the SA.
     pub(super) fn refuse(&mut self, ctx: &mut Context<'_>, notify: NotifyType, reason: &str) {
         let spi = self.cookie_spi();
@@ -199,21 +243,7 @@ impl IkeSa {
         self.cookies.responder = received.header.responder_cookie.0;
         self.flight.answered();
         self.transition(ctx, Input::PeerMainMode, IkeState::IMm2);
-        self.trace(ctx, Trace::Processing { payload: "SA".into(), message_id: 0 });
-        let Some(sa) = received.sa() else {
-            self.drop_message(ctx, DropReason::MissingPayload, "MM2 without SA");
-            return self.fail(ctx, "MM2 without SA payload");
-        };
-        let proposal = match proposal::accept_response(sa, &state.offered) {
-            Ok(proposal) => proposal,
-            Err(why) => {
-                self.trace(ctx, Trace::AttributesNotAcceptable { reason: why.0.clone() });
-                ctx.out.counters.drop(DropReason::NoProposalChosen);
-                return self.refuse(ctx, NotifyType::NO_PROPOSAL_CHOSEN, &why.0);
-            }
-        };
-        self.trace(ctx, Trace::AttributesAcceptable);
-        self.process_vendor_ids(ctx, &received);
+        let Some(proposal) = self.accept_chosen_sa(ctx, &received, &state.offered) else { return };
         self.transition(ctx, Input::InternalMainMode, IkeState::IMm2);
         let Some(OwnKeyExchange { key_pair, nonce: ni, payloads }) =
             self.key_exchange_payloads(ctx, proposal)
@@ -242,10 +272,7 @@ impl IkeSa {
             return self.fail(ctx, "cannot answer the key exchange");
         };
         let g_xr = key_pair.public_value().to_vec();
-        let Ok(g_xy) = key_pair.shared_secret(&g_xi) else {
-            self.drop_message(ctx, DropReason::InvalidKeyExchange, "peer public value out of range");
-            return self.refuse(ctx, NotifyType::INVALID_KEY_INFORMATION, "invalid KE");
-        };
+        let Some(g_xy) = self.shared_secret(ctx, key_pair.as_ref(), &g_xi) else { return };
         let nonces = (ni.as_slice(), nr.as_slice());
         if !self.derive_keys(ctx, state.proposal, nonces, g_xy.as_bytes(), (&g_xi, &g_xr), None) {
             return;
@@ -269,10 +296,7 @@ impl IkeSa {
             return self.fail(ctx, "invalid key exchange in MM4");
         };
         let g_xi = state.key_pair.public_value().to_vec();
-        let Ok(g_xy) = state.key_pair.shared_secret(&g_xr) else {
-            self.drop_message(ctx, DropReason::InvalidKeyExchange, "peer public value out of range");
-            return self.refuse(ctx, NotifyType::INVALID_KEY_INFORMATION, "invalid KE");
-        };
+        let Some(g_xy) = self.shared_secret(ctx, state.key_pair.as_ref(), &g_xr) else { return };
         let nonces = (state.ni.as_slice(), nr.as_slice());
         if !self.derive_keys(ctx, state.proposal, nonces, g_xy.as_bytes(), (&g_xi, &g_xr), None) {
             return;

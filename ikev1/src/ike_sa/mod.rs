@@ -179,6 +179,16 @@ impl IkeSa {
         }
     }
 
+    /// A responder SA for a first message (MM1, AM1), with our cookie chosen
+    /// and the message remembered so that its retransmission gets our answer.
+    fn responder_for(ctx: &mut Context<'_>, connection: &Connection, first: &Received, bytes: &[u8]) -> Self {
+        let cookies =
+            Cookies { initiator: first.header.initiator_cookie.0, responder: ctx.rng.public_nonzero_bytes() };
+        let mut sa = Self::new(Role::Responder, connection, cookies, first.local, first.remote);
+        sa.current_request = Some(bytes.to_vec());
+        sa
+    }
+
     /// New impairments from now on (the datagram count goes on).
     pub fn set_impairments(&mut self, impairments: &[crate::impairment::Impairment]) {
         self.connection.impairments = impairments.to_vec();

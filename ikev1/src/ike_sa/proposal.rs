@@ -6,7 +6,7 @@ use isakmp::numbers::{
     AuthenticationMethod, Doi, GroupDescription, IsakmpTransformId, LifeType, NotifyType,
     Phase1AttributeType as A, ProtocolId, Situation,
 };
-use isakmp::payload::{Proposal, SaContent, SecurityAssociation, Transform};
+use isakmp::payload::{IpsecSituation, Proposal, SaContent, SecurityAssociation, Transform};
 use isakmp::{Attribute, AttributeValue};
 
 use crate::crypto::{EncryptionAlgorithm, HashAlgorithm};
@@ -171,15 +171,7 @@ pub fn choose(
     checks: &mut Vec<Check>,
 ) -> Result<Choice, Refusal> {
     let refuse = |notify, reason: &str| Refusal { notify, reason: reason.to_owned() };
-    if sa.doi != Doi::IPSEC {
-        return Err(refuse(NotifyType::DOI_NOT_SUPPORTED, "DOI is not IPsec"));
-    }
-    let SaContent::Ipsec(ipsec) = &sa.content else {
-        return Err(refuse(NotifyType::DOI_NOT_SUPPORTED, "DOI is not IPsec"));
-    };
-    if ipsec.situation != Situation::IDENTITY_ONLY {
-        return Err(refuse(NotifyType::SITUATION_NOT_SUPPORTED, "situation is not SIT_IDENTITY_ONLY"));
-    }
+    let ipsec = ipsec_situation(sa)?;
     let [proposal] = ipsec.proposals.as_slice() else {
         return Err(refuse(NotifyType::BAD_PROPOSAL_SYNTAX, "Phase 1 SA must hold exactly one proposal"));
     };
@@ -231,6 +223,22 @@ pub fn choose(
             agreed: IkeProposal { priority: policy.priority, ..*theirs },
         }),
         _ => Err(refuse(NotifyType::NO_PROPOSAL_CHOSEN, "no offered transform matches a policy")),
+    }
+}
+
+/// RFC 2408 5.4: the DOI must be supported (DOI-NOT-SUPPORTED) and the
+/// situation too (SITUATION-NOT-SUPPORTED; we support SIT_IDENTITY_ONLY).
+pub fn ipsec_situation(sa: &SecurityAssociation) -> Result<&IpsecSituation, Refusal> {
+    let refuse = |notify, reason: &str| Refusal { notify, reason: reason.to_owned() };
+    match &sa.content {
+        SaContent::Ipsec(ipsec) if sa.doi == Doi::IPSEC => {
+            if ipsec.situation == Situation::IDENTITY_ONLY {
+                Ok(ipsec)
+            } else {
+                Err(refuse(NotifyType::SITUATION_NOT_SUPPORTED, "situation is not SIT_IDENTITY_ONLY"))
+            }
+        }
+        _ => Err(refuse(NotifyType::DOI_NOT_SUPPORTED, "DOI is not IPsec")),
     }
 }
 

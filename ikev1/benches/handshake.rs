@@ -1,9 +1,12 @@
 //! A whole Main Mode between two endpoints in one process, MODP-2048 with
-//! aes128-sha256 (six datagrams, two DH key pairs, two shared secrets), next
-//! to the single DH operations it is made of, so that the handshake can be
-//! compared with `openssl speed -seconds 3 ffdh2048`, run in the same
-//! session. OpenSSL times one derivation per operation, in ffdhe2048 with a
-//! 225-bit exponent; the engine uses RFC 3526 group 14 with 320-bit ones.
+//! aes128-sha256 (six datagrams, two DH key pairs, two shared secrets), and
+//! a whole Main Mode followed by a Quick Mode with PFS in MODP-2048 (nine
+//! datagrams; Main Mode's 2 key pairs + 2 shared secrets and Quick Mode's
+//! 2 + 2: eight modular exponentiations), next to the single DH operations
+//! they are made of, so that the handshakes can be compared with `openssl
+//! speed -seconds 3 ffdh2048`, run in the same session. OpenSSL times one
+//! derivation per operation, in ffdhe2048 with a 225-bit exponent; the
+//! engine uses RFC 3526 group 14 with 320-bit ones.
 //!
 //! ```text
 //! cargo bench -p ikev1 --bench handshake
@@ -12,7 +15,10 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ikev1::crypto::{CryptoProvider, DhGroupId, RustCryptoProvider};
-use ikev1::policy::{Connection, IkeProposal, Keyring, PeerSelector, Policy};
+use ikev1::policy::{
+    ChildPolicy, Connection, DhGroup, IkeProposal, IpsecLifetime, IpsecMode, Keyring, PeerSelector, Policy,
+    TrafficSelector,
+};
 use ikev1::{Endpoint, EndpointConfig, Timestamp};
 use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
 use std::hint::black_box;
@@ -20,16 +26,50 @@ use std::hint::black_box;
 const PROPOSAL: &str = "aes128-sha256-modp2048";
 
 fn endpoint(local: &str, remote: &str, seed: u64) -> Endpoint {
+    endpoint_with_child(local, remote, seed, None)
+}
+
+/// An endpoint whose connection also has a child policy between the two
+/// addresses with PFS in `pfs` (transport mode, aes128-sha256).
+fn endpoint_with_child(local: &str, remote: &str, seed: u64, pfs: Option<DhGroup>) -> Endpoint {
     let (local, remote) = (local.parse().unwrap(), remote.parse().unwrap());
     let proposal: IkeProposal = PROPOSAL.parse().unwrap();
-    let connection = Connection::new("peer", local, Some(remote), vec![proposal]);
+    let mut connection = Connection::new("peer", local, Some(remote), vec![proposal]);
+    if pfs.is_some() {
+        connection.children.push(ChildPolicy {
+            name: "net".into(),
+            mode: IpsecMode::Transport,
+            local_ts: TrafficSelector::host(local),
+            remote_ts: TrafficSelector::host(remote),
+            esp_proposals: vec!["aes128-sha256".parse().unwrap()],
+            pfs,
+            lifetime: IpsecLifetime::default(),
+        });
+    }
     let keyring = Keyring::default().with(PeerSelector::Address(remote), "bench-psk");
     Endpoint::new(EndpointConfig::new(Policy { connections: vec![connection], keyring }), seed)
 }
 
 /// Passes datagrams back and forth until both endpoints are quiet; returns
 /// how many were exchanged.
-fn main_mode(mut initiator: Endpoint, mut responder: Endpoint) -> usize {
+fn main_mode(initiator: Endpoint, responder: Endpoint) -> usize {
+    let (initiator, datagrams) = run_to_quiet(initiator, responder);
+    assert_eq!(initiator.established().len(), 1, "the handshake completed");
+    datagrams
+}
+
+/// Main Mode, then Quick Mode for the child policy; returns the datagrams.
+fn main_mode_and_quick_mode(initiator: Endpoint, responder: Endpoint) -> usize {
+    let (initiator, datagrams) = run_to_quiet(initiator, responder);
+    assert_eq!(initiator.established().len(), 1, "Phase 1 completed");
+    let ipsec = initiator.ipsec_sas();
+    assert_eq!(ipsec.len(), 1, "Quick Mode completed");
+    assert_eq!(ipsec[0].pfs.as_deref(), Some("modp2048"));
+    datagrams
+}
+
+/// Runs whatever `initiate` starts to the end, in one instant.
+fn run_to_quiet(mut initiator: Endpoint, mut responder: Endpoint) -> (Endpoint, usize) {
     let now = Timestamp::ZERO;
     initiator.initiate(now, "peer").expect("configured");
     let mut datagrams = 0;
@@ -51,8 +91,7 @@ fn main_mode(mut initiator: Endpoint, mut responder: Endpoint) -> usize {
             break;
         }
     }
-    assert_eq!(initiator.established().len(), 1, "the handshake completed");
-    datagrams
+    (initiator, datagrams)
 }
 
 fn handshake(c: &mut Criterion) {
@@ -68,9 +107,25 @@ fn handshake(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    group.bench_function("main_mode_and_quick_mode_pfs_modp2048", |b| {
+        let pfs = Some(DhGroup::Modp2048);
+        b.iter_batched(
+            || {
+                (
+                    endpoint_with_child("192.0.2.1", "192.0.2.2", 1, pfs),
+                    endpoint_with_child("192.0.2.2", "192.0.2.1", 2, pfs),
+                )
+            },
+            |(initiator, responder)| {
+                let datagrams = main_mode_and_quick_mode(initiator, responder);
+                assert_eq!(datagrams, 9);
+            },
+            BatchSize::SmallInput,
+        )
+    });
     group.finish();
 
-    // The DH operations of that handshake, with the engine's own provider.
+    // The DH operations of those handshakes, with the engine's own provider.
     let provider = RustCryptoProvider::new();
     let group_14 = provider.dh_group(DhGroupId::MODP_2048).expect("group 14");
     let mut rng = ChaCha20Rng::seed_from_u64(14);

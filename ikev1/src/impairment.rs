@@ -106,27 +106,27 @@ impl EspImpairment {
         }
     }
 
-    /// Damages an encapsulated packet; returns how many copies to send.
+    /// Damages an encapsulated packet; returns how many copies to send, or
+    /// `None` when this packet is not one the impairment acts on.
     pub fn apply(
         self,
         esp: &mut [u8],
         sequence: u32,
         rng: &mut dyn rand_chacha::rand_core::RngCore,
-    ) -> usize {
+    ) -> Option<usize> {
         match self {
             Self::UnknownSpi if esp.len() >= 4 => {
                 let spi = rng.next_u32() | 0x8000_0000;
                 esp[..4].copy_from_slice(&spi.to_be_bytes());
-                1
+                Some(1)
             }
             Self::CorruptIcv => {
-                if let Some(last) = esp.last_mut() {
-                    *last ^= 0x01;
-                }
-                1
+                let last = esp.last_mut()?;
+                *last ^= 0x01;
+                Some(1)
             }
-            Self::Replay { nth } if nth == sequence => 2,
-            _ => 1,
+            Self::Replay { nth } if nth == sequence => Some(2),
+            _ => None,
         }
     }
 }

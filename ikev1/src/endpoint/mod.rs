@@ -427,6 +427,21 @@ impl Endpoint {
         self.delete_where(now, "deleted by operator", |sa| sa.connection.name == connection);
     }
 
+    /// Replaces a connection's impairments, for its SAs already up as well
+    /// as for later ones: a scenario's "impair" step, so that a
+    /// misbehaviour can start after Phase 1 and hit Quick Mode, ESP or DPD
+    /// alone. Unknown connections are ignored.
+    pub fn set_impairments(&mut self, connection: &str, impairments: Vec<crate::impairment::Impairment>) {
+        let Some(configured) = self.core.config.policy.connections.iter_mut().find(|c| c.name == connection)
+        else {
+            return;
+        };
+        configured.impairments = impairments.clone();
+        for sa in self.sas.values_mut().filter(|sa| sa.connection.name == connection) {
+            sa.set_impairments(&impairments);
+        }
+    }
+
     /// Deletes every SA, telling each peer (unless impaired not to).
     pub fn shutdown(&mut self, now: Timestamp) {
         for spi in self.children.spis_where(|_| true) {
@@ -510,7 +525,7 @@ impl Endpoint {
     fn finish(&mut self, now: Timestamp, requests: Vec<Request>) {
         for request in requests {
             match request {
-                Request::ForgetPeer { peer, keep } => self.forget_peer(now, peer, keep),
+                Request::ForgetPeer { peer, keep, reason } => self.forget_peer(now, peer, keep, reason),
                 Request::InstallChild { child, outbound_active } => {
                     self.install_esp(now, &child, outbound_active);
                     let info = child.info();
@@ -554,7 +569,13 @@ impl Endpoint {
             }
         }
         self.sas.retain(|_, sa| !sa.is_dead());
-        if !self.pending_invalid_spis.is_empty() {
+        // Only once an ISAKMP SA with a waiting sender is up: flushing calls
+        // back here, and what still waits must not flush again.
+        let deliverable = self
+            .pending_invalid_spis
+            .iter()
+            .any(|(peer, _)| self.sas.values().any(|sa| sa.is_established() && sa.remote.ip() == *peer));
+        if deliverable {
             self.flush_invalid_spis(now);
         }
     }
@@ -575,20 +596,21 @@ impl Endpoint {
     }
 
     /// INITIAL-CONTACT: the peer has forgotten everything; so do we, but for
-    /// the SA that carried the news.
-    fn forget_peer(&mut self, now: Timestamp, peer: IpAddr, keep: Cookie) {
+    /// the SA that carried the news. DPD: the peer is dead; so is all we had
+    /// with it.
+    fn forget_peer(&mut self, now: Timestamp, peer: IpAddr, keep: Cookie, reason: &str) {
         let mut nested = Vec::new();
         {
             let mut ctx = self.core.context(now, &mut nested);
             for (cookie, sa) in self.sas.iter_mut() {
                 if *cookie != keep && sa.remote.ip() == peer && !sa.is_dead() {
-                    sa.fail(&mut ctx, "INITIAL-CONTACT from the peer");
+                    sa.fail(&mut ctx, reason);
                 }
             }
         }
         for spi in self.children.spis_where(|r| r.sa.remote.ip() == peer && r.sa.ike_sa != keep) {
             if let Some(record) = self.children.remove(spi) {
-                self.forget_child(record, "INITIAL-CONTACT from the peer");
+                self.forget_child(record, reason);
             }
         }
     }

@@ -10,6 +10,13 @@ use crate::trace::show_ipsec::{IpsecSaView, SessionStatus, SessionView};
 const ACTIVE_WINDOW: Duration = Duration::from_secs(10);
 
 impl Endpoint {
+    /// Inbound ESP packets no IPsec SA could take: unknown SPIs (RFC 4303
+    /// 3.4.2, IOS %CRYPTO-4-RECVD_PKT_INV_SPI) and packets too short to
+    /// name one. Per-SA refusals are in [`Self::show_ipsec_sa`].
+    pub fn esp_counters(&self) -> crate::esp::DatabaseCounters {
+        *self.esp.counters()
+    }
+
     /// `show crypto ipsec sa`.
     pub fn show_ipsec_sa(&self, now: Timestamp) -> Vec<IpsecSaView> {
         self.children
@@ -77,13 +84,17 @@ impl Endpoint {
                     (slash(sa.local), slash(sa.remote), state)
                 })
                 .collect();
-            let flows = children
-                .iter()
-                .map(|r| {
-                    let ts = |t: &crate::policy::TrafficSelector| format!("{}/{}", t.address, t.prefix_len);
-                    (ts(&r.sa.local_ts), ts(&r.sa.remote_ts), 2)
-                })
-                .collect();
+            // One line per ACL entry, as IOS has it: during a re-key the old
+            // and the new pair share the flow, and its Active SAs count both.
+            let mut flows: Vec<(String, String, usize)> = Vec::new();
+            for record in &children {
+                let ts = |t: &crate::policy::TrafficSelector| format!("{}/{}", t.address, t.prefix_len);
+                let (local, remote) = (ts(&record.sa.local_ts), ts(&record.sa.remote_ts));
+                match flows.iter_mut().find(|(l, r, _)| *l == local && *r == remote) {
+                    Some((_, _, active)) => *active += 2,
+                    None => flows.push((local, remote, 2)),
+                }
+            }
             sessions.push(SessionView {
                 connection: connection.name.clone(),
                 peer: peer.ip(),

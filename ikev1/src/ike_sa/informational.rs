@@ -79,6 +79,13 @@ impl IkeSa {
                 encrypted,
             },
         );
+        if encrypted
+            && notify.is_error()
+            && notification.protocol == ProtocolId::ESP
+            && self.quick_mode_refused(ctx, &notification.spi, notify)
+        {
+            return;
+        }
         match notify {
             NotifyType::R_U_THERE if encrypted && self.impairments.ignore_dpd() => {
                 self.impaired(ctx, "ignore_dpd", "R-U-THERE left unanswered")

@@ -88,15 +88,11 @@ impl IkeSa {
         let now = ctx.now;
         match self.dpd.outstanding {
             Some((_, sent, due)) if due <= now && sent > config.retries => {
-                self.trace(
-                    ctx,
-                    Trace::Deleted {
-                        reason: "peer is dead (DPD)".into(),
-                        state: self.sa_state(),
-                        role: self.role,
-                    },
-                );
-                ctx.requests.push(Request::ForgetPeer { peer: self.remote.ip(), keep: isakmp::Cookie::ZERO });
+                ctx.requests.push(Request::ForgetPeer {
+                    peer: self.remote.ip(),
+                    keep: isakmp::Cookie::ZERO,
+                    reason: "DPD: peer not responding",
+                });
                 self.fail(ctx, "DPD: peer not responding");
             }
             Some((sequence, sent, due)) if due <= now => {

@@ -719,7 +719,11 @@ impl IkeSa {
                     encrypted: received.encrypted,
                 },
             );
-            ctx.requests.push(Request::ForgetPeer { peer: self.remote.ip(), keep: self.own_cookie() });
+            ctx.requests.push(Request::ForgetPeer {
+                peer: self.remote.ip(),
+                keep: self.own_cookie(),
+                reason: "INITIAL-CONTACT from the peer",
+            });
         }
     }
 }

@@ -78,9 +78,9 @@ impl Context<'_> {
 
 /// Endpoint-level consequences of something an SA processed.
 pub(crate) enum Request {
-    /// INITIAL-CONTACT (RFC 2407 4.6.3.3): the peer rebooted; delete every
-    /// other SA with it.
-    ForgetPeer { peer: std::net::IpAddr, keep: Cookie },
+    /// INITIAL-CONTACT (RFC 2407 4.6.3.3): the peer rebooted; or DPD (RFC
+    /// 3706 5.5): the peer is dead. Delete every other SA with it.
+    ForgetPeer { peer: std::net::IpAddr, keep: Cookie, reason: &'static str },
     /// Quick Mode produced an IPsec SA pair. The inbound SA is usable at
     /// once; the outbound one once the exchange is confirmed.
     InstallChild { child: Box<crate::child_sa::NegotiatedChild>, outbound_active: bool },
@@ -188,6 +188,12 @@ impl IkeSa {
         let mut sa = Self::new(Role::Responder, connection, cookies, first.local, first.remote);
         sa.current_request = Some(bytes.to_vec());
         sa
+    }
+
+    /// New impairments from now on (the datagram count goes on).
+    pub fn set_impairments(&mut self, impairments: &[crate::impairment::Impairment]) {
+        self.connection.impairments = impairments.to_vec();
+        self.impairments = Impairments::new(impairments);
     }
 
     /// The cookie we chose: our key in the endpoint's table.
@@ -481,7 +487,11 @@ impl IkeSa {
                 peer_port: remote.port(),
             },
         );
-        if let Some(response) = self.flight.answer_to(bytes) {
+        let answer = match message.header.message_id.0 {
+            0 => self.flight.answer_to(bytes),
+            message_id => self.quick_mode_answer(message_id, bytes),
+        };
+        if let Some(response) = answer {
             ctx.out.counters.drop(DropReason::Duplicate);
             self.trace(ctx, Trace::DuplicateRequest);
             self.transmit(ctx, response);

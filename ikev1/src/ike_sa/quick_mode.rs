@@ -99,7 +99,7 @@ impl IkeSa {
                 rest.push(Payload::from(PayloadBody::Identification(traffic_selector::identification(ts))));
             }
         }
-        rest.extend(self.nat_original_addresses(child.mode));
+        rest.extend(self.nat_original_addresses(child.mode, true));
         self.trace(ctx, Trace::BeginExchange { exchange: "Quick Mode", message_id });
         let hash = self.quick_hash(
             ctx,
@@ -134,15 +134,6 @@ impl IkeSa {
                 DropReason::UnexpectedMessage,
                 "Quick Mode needs an established, encrypted ISAKMP SA",
             );
-        }
-        if let Some(answer) = self
-            .quick_modes
-            .get(&message_id)
-            .and_then(|qm| self.current_request.as_ref().and_then(|r| qm.flight.answer_to(r)))
-        {
-            ctx.out.counters.drop(DropReason::Duplicate);
-            self.trace(ctx, Trace::DuplicateRequest);
-            return self.transmit(ctx, answer);
         }
         match self.quick_modes.remove(&message_id) {
             None => self.on_qm1(ctx, &mut received),
@@ -190,13 +181,17 @@ impl IkeSa {
         self.trace(ctx, Trace::Processing { payload: "SA".into(), message_id });
         let (Some(offered), Some(ni)) = (received.sa().cloned(), received.nonce().map(<[u8]>::to_vec)) else {
             self.drop_message(ctx, DropReason::MissingPayload, "QM1 needs SA and Ni");
-            return self.refuse_quick_mode(ctx, NotifyType::PAYLOAD_MALFORMED, None);
+            return self.refuse_quick_mode(ctx, received, NotifyType::PAYLOAD_MALFORMED);
         };
+        if !nonce_length_ok(&ni) {
+            self.drop_message(ctx, DropReason::InvalidNonce, format!("Ni of {} bytes", ni.len()));
+            return self.refuse_quick_mode(ctx, received, NotifyType::PAYLOAD_MALFORMED);
+        }
         let (remote_ts, local_ts) = match self.client_selectors(received) {
             Ok(selectors) => selectors,
             Err(why) => {
                 self.drop_message(ctx, DropReason::InvalidIdentity, why);
-                return self.refuse_quick_mode(ctx, NotifyType::INVALID_ID_INFORMATION, None);
+                return self.refuse_quick_mode(ctx, received, NotifyType::INVALID_ID_INFORMATION);
             }
         };
         let Some(child) = self.child_for(&local_ts, &remote_ts) else {
@@ -205,7 +200,7 @@ impl IkeSa {
                 DropReason::InvalidIdentity,
                 format!("no child policy for {local_ts:?} <-> {remote_ts:?}"),
             );
-            return self.refuse_quick_mode(ctx, NotifyType::INVALID_ID_INFORMATION, None);
+            return self.refuse_quick_mode(ctx, received, NotifyType::INVALID_ID_INFORMATION);
         };
         let mut checks = Vec::new();
         let chosen = ipsec_proposal::choose(
@@ -224,18 +219,18 @@ impl IkeSa {
             Ok(chosen) => chosen,
             Err(refusal) => {
                 ctx.out.counters.drop(DropReason::NoProposalChosen);
-                return self.refuse_quick_mode(ctx, refusal.notify, None);
+                return self.refuse_quick_mode(ctx, received, refusal.notify);
             }
         };
         self.trace(ctx, Trace::AttributesAcceptable);
         if chosen.agreed.udp_encapsulated && self.nat_t.is_none() {
             self.drop_message(ctx, DropReason::NoProposalChosen, "UDP encapsulation without NAT-T");
-            return self.refuse_quick_mode(ctx, NotifyType::NO_PROPOSAL_CHOSEN, None);
+            return self.refuse_quick_mode(ctx, received, NotifyType::NO_PROPOSAL_CHOSEN);
         }
         // PFS (RFC 2409 5.5): a group in the transform means a KE payload.
         let pfs_secret = match self.quick_mode_pfs(ctx, received, chosen.agreed.pfs) {
             Ok(secret) => secret,
-            Err(()) => return self.refuse_quick_mode(ctx, NotifyType::INVALID_KEY_INFORMATION, None),
+            Err(()) => return self.refuse_quick_mode(ctx, received, NotifyType::INVALID_KEY_INFORMATION),
         };
         let own_spi = ctx.allocate_spi();
         let nr = ctx.rng.public_vec(NONCE_LEN);
@@ -259,7 +254,7 @@ impl IkeSa {
                 remote_ts,
             },
         ) else {
-            return self.refuse_quick_mode(ctx, NotifyType::NO_PROPOSAL_CHOSEN, None);
+            return self.refuse_quick_mode(ctx, received, NotifyType::NO_PROPOSAL_CHOSEN);
         };
         let chosen_sa = SecurityAssociation::ipsec(vec![isakmp::payload::Proposal {
             reserved: 0,
@@ -274,6 +269,11 @@ impl IkeSa {
         rest.extend(
             received.identifications().cloned().map(|id| Payload::from(PayloadBody::Identification(id))),
         );
+        // RFC 3947 5.2: the responder MUST send NAT-OA when it selected
+        // UDP-Encapsulated-Transport.
+        if chosen.agreed.udp_encapsulated {
+            rest.extend(self.nat_original_addresses(chosen.agreed.mode, false));
+        }
         if let Some(lifetime) = chosen.responder_lifetime {
             self.trace(
                 ctx,
@@ -338,6 +338,10 @@ impl IkeSa {
             self.drop_message(ctx, DropReason::MissingPayload, "QM2 needs SA and Nr");
             return self.abandon_quick_mode(ctx, message_id, "QM2 without SA or Nr");
         };
+        if !nonce_length_ok(&nr) {
+            self.drop_message(ctx, DropReason::InvalidNonce, format!("Nr of {} bytes", nr.len()));
+            return self.abandon_quick_mode(ctx, message_id, "nonce length outside 8..256");
+        }
         let (mut offer, peer_spi) = match ipsec_proposal::accept_response(sa, &expect.offered) {
             Ok(accepted) => accepted,
             Err(why) => {
@@ -466,6 +470,15 @@ impl IkeSa {
         self.quick_modes.insert(message_id, quick_mode);
     }
 
+    /// Our last message of a Quick Mode, if `bytes` are exactly the peer's
+    /// message it answered: a retransmission (RFC 2408 3.1: the peer
+    /// retransmits its last message to make us send our final one again).
+    /// It is recognised by its bytes, before decryption, because it was
+    /// encrypted under an IV our chain has moved past (RFC 2409 Appendix B).
+    pub(super) fn quick_mode_answer(&self, message_id: u32, bytes: &[u8]) -> Option<Vec<u8>> {
+        self.quick_modes.get(&message_id).and_then(|qm| qm.flight.answer_to(bytes))
+    }
+
     /// Whether a Quick Mode of ours is still waiting for its peer.
     pub(crate) fn negotiating_children(&self) -> bool {
         self.quick_modes.values().any(|qm| !matches!(qm.state, QmState::Finished { .. }))
@@ -568,13 +581,18 @@ impl IkeSa {
         payloads
     }
 
-    /// RFC 3947 5.2: in transport mode behind a NAT, the original addresses.
-    fn nat_original_addresses(&self, mode: IpsecMode) -> Vec<Payload> {
+    /// RFC 3947 5.2: in transport mode behind a NAT, the original addresses,
+    /// the initiator's first: for the initiator its own address and the
+    /// responder's as it sees it, for the responder the initiator's as it
+    /// sees it and its own.
+    fn nat_original_addresses(&self, mode: IpsecMode, initiator: bool) -> Vec<Payload> {
         let Some(version) = self.nat_t.filter(|_| self.nat_detected && mode == IpsecMode::Transport) else {
             return Vec::new();
         };
         let numbering = nat_t::numbering(version);
-        [self.local.ip(), self.remote.ip()]
+        let (local, remote) = (self.local.ip(), self.remote.ip());
+        let addresses = if initiator { [local, remote] } else { [remote, local] };
+        addresses
             .into_iter()
             .map(|address| {
                 Payload::from(PayloadBody::NatOriginalAddress(NatOriginalAddress {
@@ -666,6 +684,16 @@ impl IkeSa {
         };
         let inbound = keys_for(inputs.own_spi);
         let outbound = keys_for(inputs.peer_spi);
+        // A transport-mode SA protects the peers' own packets, and behind a
+        // NAT the peer's packets come from the address we see, not the one
+        // it named (that is its NAT-OA, good for checksums only: RFC 3947
+        // 5.2, RFC 3948 3.1.2): the SA's remote selector is the peer as seen.
+        let remote_ts = if inputs.offer.mode == IpsecMode::Transport && inputs.offer.udp_encapsulated {
+            let seen = TrafficSelector::host(self.remote.ip());
+            TrafficSelector { protocol: inputs.remote_ts.protocol, port: inputs.remote_ts.port, ..seen }
+        } else {
+            inputs.remote_ts
+        };
         Some(NegotiatedChild {
             connection: self.connection.name.clone(),
             child: inputs.child.name.clone(),
@@ -680,7 +708,7 @@ impl IkeSa {
             local: self.local,
             remote: self.remote,
             local_ts: inputs.local_ts,
-            remote_ts: inputs.remote_ts,
+            remote_ts,
             lifetime: inputs.offer.lifetime,
             inbound: ChildKeys {
                 spi: inputs.own_spi,
@@ -695,10 +723,44 @@ impl IkeSa {
         })
     }
 
-    /// Refuses a Quick Mode with a protected Notify (RFC 2408 5.4-5.6).
-    fn refuse_quick_mode(&mut self, ctx: &mut Context<'_>, notify: NotifyType, spi: Option<u32>) {
-        let spi = spi.map(|spi| spi.to_be_bytes().to_vec()).unwrap_or_default();
+    /// Refuses a Quick Mode with a protected Notify (RFC 2408 5.4-5.6) that
+    /// names the negotiation by the initiator's SPI (RFC 2408 3.14: a Phase 2
+    /// notification is identified by the SPI of the current negotiation).
+    /// The exchange is over: its IV chain goes, so that a retransmitted QM1,
+    /// encrypted under the exchange's first IV, is read and refused again
+    /// rather than garbled (RFC 2409 Appendix B).
+    fn refuse_quick_mode(&mut self, ctx: &mut Context<'_>, received: &Received, notify: NotifyType) {
+        let spi = received
+            .sa()
+            .and_then(|sa| sa.proposals().iter().find(|p| p.protocol == ProtocolId::ESP && p.spi.len() == 4))
+            .map(|proposal| proposal.spi.clone())
+            .unwrap_or_default();
         self.send_notify(ctx, notify, ProtocolId::ESP, spi, Vec::new());
+        if let Some(crypto) = self.crypto.as_mut() {
+            crypto.close_exchange(received.message_id());
+        }
+    }
+
+    /// A protected error notify about one of our Quick Modes, named by the
+    /// SPI we proposed (RFC 2408 3.14): the responder refused it, so it ends
+    /// now instead of retransmitting into a refusal. Whether one matched.
+    pub(super) fn quick_mode_refused(
+        &mut self,
+        ctx: &mut Context<'_>,
+        spi: &[u8],
+        notify: NotifyType,
+    ) -> bool {
+        let refused = self.quick_modes.iter().find_map(|(message_id, qm)| match &qm.state {
+            QmState::ExpectResponse(expect) if expect.own_spi.to_be_bytes() == spi => {
+                Some((*message_id, expect.own_spi))
+            }
+            _ => None,
+        });
+        let Some((message_id, own_spi)) = refused else { return false };
+        self.quick_modes.remove(&message_id);
+        ctx.spis.remove(&own_spi);
+        self.abandon_quick_mode(ctx, message_id, &format!("peer refused: {notify}"));
+        true
     }
 
     fn abandon_quick_mode(&mut self, ctx: &mut Context<'_>, message_id: u32, reason: &str) {
@@ -779,6 +841,12 @@ struct NegotiationInputs<'a> {
     g_xy: Option<&'a Secret>,
     local_ts: TrafficSelector,
     remote_ts: TrafficSelector,
+}
+
+/// RFC 2409 5: the length of a nonce payload MUST be between 8 and 256
+/// bytes, in Quick Mode as in Phase 1.
+fn nonce_length_ok(nonce: &[u8]) -> bool {
+    (8..=256).contains(&nonce.len())
 }
 
 fn with_hash(hash: Vec<u8>, rest: Vec<Payload>) -> Vec<Payload> {

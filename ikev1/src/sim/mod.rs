@@ -246,10 +246,8 @@ impl Simulation {
             payload: transmit.payload,
             protocol: transmit.protocol,
         };
-        if let Some(nat) = self.nat.as_mut() {
-            nat.translate(&mut packet);
-        }
-        let verdict = self.interceptor.intercept(self.now, &mut packet);
+        let mapped = self.nat.as_mut().is_none_or(|nat| nat.translate(&mut packet));
+        let verdict = if mapped { self.interceptor.intercept(self.now, &mut packet) } else { Verdict::Drop };
         let copies = match verdict {
             Verdict::Deliver => vec![self.latency],
             Verdict::Drop => Vec::new(),

@@ -25,7 +25,10 @@ impl Nat {
         self.mappings.clear();
     }
 
-    pub fn translate(&mut self, packet: &mut Packet) {
+    /// Rewrites a datagram crossing the NAT; false when it is for the
+    /// public address but no mapping covers it (a mapping that timed out or
+    /// was flushed): a real NAT drops it.
+    pub fn translate(&mut self, packet: &mut Packet) -> bool {
         match packet.from {
             Side::A => {
                 let public = *self.mappings.entry(packet.source).or_insert_with(|| {
@@ -34,14 +37,15 @@ impl Nat {
                     SocketAddr::new(self.public_address, port)
                 });
                 packet.source = public;
+                true
             }
-            Side::B => {
-                if let Some((private, _)) =
-                    self.mappings.iter().find(|(_, public)| **public == packet.destination)
-                {
+            Side::B => match self.mappings.iter().find(|(_, public)| **public == packet.destination) {
+                Some((private, _)) => {
                     packet.destination = *private;
+                    true
                 }
-            }
+                None => packet.destination.ip() != self.public_address,
+            },
         }
     }
 }

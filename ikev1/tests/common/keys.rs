@@ -1,16 +1,22 @@
-//! The keys of side A's first ISAKMP SA, rebuilt the way a decryption table
-//! is: A's Diffie-Hellman secret from A's seed, everything else (cookies,
-//! public values, nonces, ciphertexts) from the wire. With them a test reads
-//! encrypted messages and forges protected Informationals "as A", which is
-//! what an authenticated but hostile or buggy peer can do.
+//! The keys of one side's first ISAKMP SA, rebuilt the way a decryption
+//! table is: that side's Diffie-Hellman secret from its seed, everything else
+//! (cookies, public values, nonces, ciphertexts) from the wire. With them a
+//! test reads encrypted messages (Main Mode 5/6, Quick Mode, Informationals)
+//! and forges protected ones, which is what an authenticated but hostile or
+//! buggy peer can do.
 //!
 //! The engine draws its first DH exponent first from its private stream
-//! (ikev1::random); the rebuilt public value is checked against the KE that
-//! A sent, so a change there fails loudly instead of giving wrong keys.
+//! (ikev1::random), and the exponents of Quick Modes with PFS after it, in
+//! the order the exchanges start; the rebuilt public values are checked
+//! against the KE payloads on the wire, so a change there fails loudly
+//! instead of giving wrong keys.
 
-use ikev1::crypto::{CryptoProvider, HashFunction, IkeCipher, Iv, RustCryptoProvider};
-use ikev1::keys::{Cookies, Phase1Keys, encryption_key, exchange_iv, informational_hash, phase1_iv};
-use ikev1::policy::IkeProposal;
+use ikev1::crypto::{CryptoProvider, DhKeyPair, EspSuite, HashFunction, IkeCipher, Iv, RustCryptoProvider};
+use ikev1::keys::{
+    Cookies, EspKeys, KeymatInput, PROTO_IPSEC_ESP, Phase1Keys, encryption_key, esp_keys, exchange_iv,
+    informational_hash, phase1_iv,
+};
+use ikev1::policy::{DhGroup, EspProposal, IkeProposal};
 use ikev1::random::EngineRng;
 use ikev1::sim::{Side, Simulation};
 use isakmp::numbers::{ExchangeType, PayloadType};
@@ -23,12 +29,25 @@ pub struct SaKeys {
     pub proposal: IkeProposal,
     pub cookies: Cookies,
     pub keys: Phase1Keys,
+    /// The side that sent MM1 (or AM1).
+    pub initiator: Side,
     cipher: Box<dyn IkeCipher>,
     /// The last CBC block of Phase 1, which seeds every later exchange's IV
     /// (RFC 2409 Appendix B).
     last_phase1_block: Iv,
     /// The decrypted Phase 1 messages (MM5 and MM6, or AM3), in wire order.
     pub phase1_plaintexts: Vec<Vec<Payload>>,
+    /// What the rebuilt side's private stream holds after its Phase 1 key pair.
+    rng: EngineRng,
+}
+
+/// One message of a Quick Mode exchange, decrypted.
+#[derive(Clone, Debug)]
+pub struct Decrypted {
+    pub from: Side,
+    pub message_id: u32,
+    pub header: Header,
+    pub payloads: Vec<Payload>,
 }
 
 impl SaKeys {
@@ -36,22 +55,70 @@ impl SaKeys {
     /// `seed` and `psk`, from what the simulation carried (MM1 to MM4, or
     /// AM1 and AM2, are enough; it need not have completed).
     pub fn of_initiator(sim: &Simulation, seed: u64, psk: &str) -> Self {
+        let keys = Self::of(sim, Side::A, seed, psk);
+        assert_eq!(keys.initiator, Side::A, "A initiated");
+        keys
+    }
+
+    /// Rebuilds the keys of the first ISAKMP SA on the wire from `side`'s
+    /// seed, whichever role it had. The proposal is the first policy of
+    /// `side`'s first connection: the tests that rebuild keys offer one.
+    pub fn of(sim: &Simulation, side: Side, seed: u64, psk: &str) -> Self {
+        Self::of_sa(sim, side, seed, psk, 0, 0)
+    }
+
+    /// As [`Self::of`] for the `index`th ISAKMP SA on the wire (by the order
+    /// of their first messages), `side` having drawn `earlier_key_pairs`
+    /// Diffie-Hellman key pairs before this SA's (Phase 1 and PFS ones).
+    pub fn of_sa(
+        sim: &Simulation,
+        side: Side,
+        seed: u64,
+        psk: &str,
+        index: usize,
+        earlier_key_pairs: usize,
+    ) -> Self {
         let provider = RustCryptoProvider::new();
-        // A's first policy: the tests that rebuild keys offer only one.
-        let proposal: IkeProposal = sim.a.config().policy.connections[0].ordered_proposals()[0];
-        let from_a = phase1_messages(sim, Side::A);
-        let from_b = phase1_messages(sim, Side::B);
-        let cookies = Cookies {
-            initiator: from_a[0].header.initiator_cookie.0,
-            responder: from_b[0].header.responder_cookie.0,
+        let config = match side {
+            Side::A => sim.a.config(),
+            Side::B => sim.b.config(),
         };
-        let (g_xi, ni) = key_exchange(&from_a);
-        let (g_xr, nr) = key_exchange(&from_b);
+        let proposal: IkeProposal = config.policy.connections[0].ordered_proposals()[0];
+        let mut opened: Vec<(Side, Cookie)> = Vec::new();
+        for record in sim.wire.iter().filter(|record| wire::is_ike(&record.packet)) {
+            let header = wire::parse(&record.packet).header;
+            let first_message = header.responder_cookie.is_zero() && header.message_id.0 == 0;
+            if first_message && !opened.iter().any(|(_, cookie)| *cookie == header.initiator_cookie) {
+                opened.push((record.packet.from, header.initiator_cookie));
+            }
+        }
+        let (initiator, initiator_cookie) = *opened.get(index).expect("that many ISAKMP SAs on the wire");
+        let of_this_sa = |from: Side| -> Vec<Message> {
+            phase1_messages(sim, from)
+                .into_iter()
+                .filter(|m| m.header.initiator_cookie == initiator_cookie)
+                .collect()
+        };
+        let (from_i, from_r) = (of_this_sa(initiator), of_this_sa(initiator.other()));
+        let cookies =
+            Cookies { initiator: initiator_cookie.0, responder: from_r[0].header.responder_cookie.0 };
+        let (g_xi, ni) = key_exchange(&from_i);
+        let (g_xr, nr) = key_exchange(&from_r);
+        let (own_public, peer_public) = if side == initiator { (&g_xi, &g_xr) } else { (&g_xr, &g_xi) };
         let group = provider.dh_group(proposal.group.id()).expect("a supported group");
         let mut rng = EngineRng::from_seed(seed);
+        for _ in 0..earlier_key_pairs {
+            // Earlier key pairs in this group; PFS in other groups draws
+            // differently, so callers count only what their tests use.
+            group.generate_key_pair(rng.private());
+        }
         let key_pair = group.generate_key_pair(rng.private());
-        assert_eq!(key_pair.public_value(), g_xi.as_slice(), "A's first DH key pair comes from its seed");
-        let g_xy = key_pair.shared_secret(&g_xr).expect("B's public value is valid");
+        assert_eq!(
+            key_pair.public_value(),
+            own_public.as_slice(),
+            "the first DH key pair comes from the seed"
+        );
+        let g_xy = key_pair.shared_secret(peer_public).expect("the peer's public value is valid");
         let algorithm = proposal.cipher.algorithm();
         let (keys, cipher, iv0) = {
             let prf = provider.hash(proposal.hash.algorithm());
@@ -67,13 +134,14 @@ impl SaKeys {
             proposal,
             cookies,
             keys,
+            initiator,
             cipher,
             last_phase1_block: iv0,
             phase1_plaintexts: Vec::new(),
+            rng,
         };
         let mut encrypted: Vec<Message> = Vec::new();
-        for record in &sim.wire {
-            let message = wire::parse(&record.packet);
+        for message in sa.messages_of_this_sa(sim).into_iter().map(|(_, message)| message) {
             let phase1 =
                 message.header.message_id.0 == 0 && message.header.exchange != ExchangeType::INFORMATIONAL;
             if phase1 && message.is_encrypted() && !encrypted.contains(&message) {
@@ -89,7 +157,99 @@ impl SaKeys {
         sa
     }
 
-    fn prf(&self) -> &dyn HashFunction {
+    /// Every ISAKMP message of this SA on the wire, with its sender.
+    fn messages_of_this_sa(&self, sim: &Simulation) -> Vec<(Side, Message)> {
+        sim.wire
+            .iter()
+            .filter(|record| wire::is_ike(&record.packet))
+            .map(|record| (record.packet.from, wire::parse(&record.packet)))
+            .filter(|(_, m)| {
+                m.header.initiator_cookie.0 == self.cookies.initiator
+                    && m.header.responder_cookie.0 == self.cookies.responder
+            })
+            .collect()
+    }
+
+    /// Every Quick Mode message of this SA, decrypted, in wire order, with
+    /// retransmissions left out. Each exchange has its own IV chain, which
+    /// starts from the hash of Phase 1's last block and its message ID and
+    /// goes on with the last ciphertext block of each message (RFC 2409
+    /// Appendix B).
+    pub fn quick_modes(&self, sim: &Simulation) -> Vec<Decrypted> {
+        let mut chains: std::collections::BTreeMap<u32, Iv> = std::collections::BTreeMap::new();
+        let mut seen: Vec<Message> = Vec::new();
+        let mut out = Vec::new();
+        for (from, message) in self.messages_of_this_sa(sim) {
+            if message.header.exchange != ExchangeType::QUICK_MODE || seen.contains(&message) {
+                continue;
+            }
+            let message_id = message.header.message_id.0;
+            let iv = chains.get(&message_id).copied().unwrap_or_else(|| self.exchange_iv(message_id));
+            let (payloads, next) = self.open(&message, &iv);
+            chains.insert(message_id, next);
+            out.push(Decrypted { from, message_id, header: message.header, payloads });
+            seen.push(message);
+        }
+        out
+    }
+
+    /// The Quick Mode messages of one exchange (by the order exchanges
+    /// started: 0 is the first), decrypted.
+    pub fn quick_mode(&self, sim: &Simulation, index: usize) -> Vec<Decrypted> {
+        let all = self.quick_modes(sim);
+        let mut ids: Vec<u32> = Vec::new();
+        for message in &all {
+            if !ids.contains(&message.message_id) {
+                ids.push(message.message_id);
+            }
+        }
+        let id = ids[index];
+        all.into_iter().filter(|m| m.message_id == id).collect()
+    }
+
+    /// Every protected Informational of this SA, decrypted, in wire order
+    /// (each is an exchange of its own, RFC 2409 5.7).
+    pub fn informationals(&self, sim: &Simulation) -> Vec<Decrypted> {
+        let mut seen: Vec<Message> = Vec::new();
+        let mut out = Vec::new();
+        for (from, message) in self.messages_of_this_sa(sim) {
+            let informational = message.header.exchange == ExchangeType::INFORMATIONAL;
+            if !informational || !message.is_encrypted() || seen.contains(&message) {
+                continue;
+            }
+            let message_id = message.header.message_id.0;
+            let payloads = self.decrypt_informational(&message);
+            out.push(Decrypted { from, message_id, header: message.header, payloads });
+            seen.push(message);
+        }
+        out
+    }
+
+    /// The next Diffie-Hellman key pair the rebuilt side drew after its
+    /// Phase 1 one: the PFS key pair of its first Quick Mode with PFS.
+    pub fn next_key_pair(&mut self, group: DhGroup) -> Box<dyn DhKeyPair> {
+        let group = self.provider.dh_group(group.id()).expect("a supported group");
+        group.generate_key_pair(self.rng.private())
+    }
+
+    /// RFC 2409 5.5: KEYMAT for the SA with this SPI, with g(qm)^xy when the
+    /// exchange had PFS.
+    pub fn esp_keys(
+        &self,
+        suite: EspProposal,
+        spi: u32,
+        ni: &[u8],
+        nr: &[u8],
+        g_xy: Option<&[u8]>,
+    ) -> EspKeys {
+        let suite = EspSuite::new(suite.cipher.encryption(), suite.integrity.map(|i| i.integrity()))
+            .expect("a valid suite");
+        let spi = spi.to_be_bytes();
+        let input = KeymatInput { pfs_g_xy: g_xy, protocol: PROTO_IPSEC_ESP, spi: &spi, ni_b: ni, nr_b: nr };
+        esp_keys(self.prf(), &self.keys.skeyid_d, &input, suite)
+    }
+
+    pub fn prf(&self) -> &dyn HashFunction {
         self.provider.hash(self.proposal.hash.algorithm())
     }
 

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod keys;
+pub mod phase2;
 pub mod wire;
 
 use std::net::{IpAddr, SocketAddr};
@@ -25,6 +26,14 @@ use ikev1::{EndpointConfig, Event};
 pub const PSK: &str = "sim-psk-0123456789";
 pub const SEED_A: u64 = 1;
 pub const SEED_B: u64 = 2;
+
+/// The seed a side's endpoint is built with by [`Peers::build`].
+pub fn seed_of(side: Side) -> u64 {
+    match side {
+        Side::A => SEED_A,
+        Side::B => SEED_B,
+    }
+}
 
 pub fn a() -> IpAddr {
     "192.0.2.1".parse().unwrap()

@@ -1,5 +1,6 @@
 //! Reading what a simulation put on the wire, with the `isakmp` parser.
 
+use ikev1::Protocol;
 use ikev1::sim::{Packet, Side, Simulation, WireRecord};
 use isakmp::natt::{NAT_T_PORT, NON_ESP_MARKER};
 use isakmp::numbers::{ExchangeType, PayloadType};
@@ -26,9 +27,35 @@ pub fn sent_by(sim: &Simulation, side: Side) -> Vec<&WireRecord> {
     sim.wire.iter().filter(|record| record.packet.from == side).collect()
 }
 
-/// The messages one side sent, parsed, in order.
+/// Whether a datagram carries ISAKMP: UDP on port 500, or on port 4500
+/// behind the Non-ESP Marker (RFC 3948 2.2); not ESP, raw or in UDP, and
+/// not a NAT keepalive (RFC 3948 2.3).
+pub fn is_ike(packet: &Packet) -> bool {
+    if packet.protocol != Protocol::Udp {
+        return false;
+    }
+    let on_4500 = packet.source.port() == NAT_T_PORT || packet.destination.port() == NAT_T_PORT;
+    !on_4500 || packet.payload.starts_with(&NON_ESP_MARKER)
+}
+
+/// ESP packets on the wire, raw (protocol 50) or in UDP on port 4500
+/// (RFC 3948 2.1: a nonzero SPI where the marker would be).
+pub fn is_esp(packet: &Packet) -> bool {
+    match packet.protocol {
+        Protocol::Esp => true,
+        Protocol::Udp => !is_ike(packet) && packet.payload != isakmp::natt::KEEPALIVE,
+    }
+}
+
+/// The ESP packets one side sent (after the NAT, as the wire carried them).
+pub fn esp_from(sim: &Simulation, side: Side) -> Vec<&WireRecord> {
+    sent_by(sim, side).into_iter().filter(|record| is_esp(&record.packet)).collect()
+}
+
+/// The ISAKMP messages one side sent, parsed, in order (ESP and
+/// keepalives left out).
 pub fn messages_from(sim: &Simulation, side: Side) -> Vec<Message> {
-    sent_by(sim, side).into_iter().map(|record| parse(&record.packet)).collect()
+    sent_by(sim, side).into_iter().filter(|r| is_ike(&r.packet)).map(|record| parse(&record.packet)).collect()
 }
 
 /// The messages one side sent in one exchange type.
@@ -125,4 +152,70 @@ pub fn payloads_mut(message: &mut Message) -> &mut Vec<Payload> {
         isakmp::Body::Plain(payloads) => payloads,
         isakmp::Body::Encrypted { .. } => panic!("an encrypted body cannot be rewritten"),
     }
+}
+
+/// The SA payload of a (decrypted) message.
+pub fn security_association(payloads: &[Payload]) -> Option<&isakmp::payload::SecurityAssociation> {
+    payloads.iter().find_map(|p| match &p.body {
+        PayloadBody::SecurityAssociation(sa) => Some(sa),
+        _ => None,
+    })
+}
+
+/// Every transform of every proposal of the SA payload.
+pub fn transforms(payloads: &[Payload]) -> Vec<&isakmp::payload::Transform> {
+    security_association(payloads)
+        .map(|sa| sa.proposals().iter().flat_map(|p| p.transforms.iter()).collect())
+        .unwrap_or_default()
+}
+
+/// An IPsec DOI attribute's value in a transform (RFC 2407 4.5).
+pub fn ipsec_attribute(
+    transform: &isakmp::payload::Transform,
+    kind: isakmp::numbers::IpsecAttributeType,
+) -> Option<u64> {
+    transform.attributes.iter().find(|a| a.kind == kind.0).and_then(|a| a.as_integer())
+}
+
+/// Every value of an attribute that may appear more than once (lifetimes).
+pub fn ipsec_attributes(
+    transform: &isakmp::payload::Transform,
+    kind: isakmp::numbers::IpsecAttributeType,
+) -> Vec<u64> {
+    transform.attributes.iter().filter(|a| a.kind == kind.0).filter_map(|a| a.as_integer()).collect()
+}
+
+pub fn identifications(payloads: &[Payload]) -> Vec<&Identification> {
+    payloads
+        .iter()
+        .filter_map(|p| match &p.body {
+            PayloadBody::Identification(id) => Some(id),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn deletes(payloads: &[Payload]) -> Vec<&isakmp::payload::Delete> {
+    payloads
+        .iter()
+        .filter_map(|p| match &p.body {
+            PayloadBody::Delete(d) => Some(d),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn nat_original_addresses(payloads: &[Payload]) -> Vec<&isakmp::payload::NatOriginalAddress> {
+    payloads
+        .iter()
+        .filter_map(|p| match &p.body {
+            PayloadBody::NatOriginalAddress(oa) => Some(oa),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The types of a payload list, in order.
+pub fn types_of(payloads: &[Payload]) -> Vec<PayloadType> {
+    payloads.iter().map(Payload::payload_type).collect()
 }

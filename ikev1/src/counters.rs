@@ -58,9 +58,6 @@ pub enum DropReason {
     Duplicate,
     /// A NAT keepalive or other non-IKE datagram that needs no answer.
     NotIke,
-    /// An authenticated ESP packet whose inner packet lies outside its SA's
-    /// traffic selectors (RFC 4301 5.2).
-    SelectorMismatch,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -450,6 +450,6 @@ mod inbound_selectors {
         }
         assert_eq!(inbound_total(&sim, Side::B, |c| c.pkts_verify), 2, "both authenticated");
         assert_eq!(delivered_at_b(&sim), [2], "only the one from inside the selectors");
-        assert_eq!(dropped(&sim, Side::B, DropReason::SelectorMismatch), 1);
+        assert_eq!(dropped(&sim, Side::B, DropReason::OutsideSelectors), 1);
     }
 }

@@ -132,18 +132,6 @@ impl Endpoint {
                     sa.heard_from_peer(now);
                 }
                 if let Inner::Packet(_) = decapsulated.inner {
-                    // RFC 4301 5.2: the inner packet must match the SA's selectors.
-                    let (remote_ts, local_ts) = (record.sa.remote_ts, record.sa.local_ts);
-                    let inside = IpPacket::parse(&inner).is_ok_and(|packet| {
-                        remote_ts.contains(packet.src()) && local_ts.contains(packet.dst())
-                    });
-                    if !inside {
-                        let reason = crate::counters::DropReason::SelectorMismatch;
-                        self.core.out.counters.drop(reason);
-                        let detail = format!("inner packet outside the selectors of SA {spi:08x}");
-                        self.core.out.trace(now, 0, Some(source), Trace::Dropped { reason, detail });
-                        return;
-                    }
                     self.core.out.event(Event::InnerPacket { connection, inbound_spi: spi, packet: inner });
                 }
                 if decapsulated.lifetime >= LifetimeState::SoftExpired {

@@ -59,10 +59,20 @@ impl Flight {
     /// take, but never resent on a timer, so a spoofed MM1 gets one datagram
     /// back, not six (the amplification of CVE-2016-5361). A real initiator
     /// retransmits its request and gets the cached answer.
-    pub fn awaiting(&mut self, now: Timestamp, schedule: &Retransmission, message: &[u8], in_reply_to: Vec<u8>) {
+    pub fn awaiting(
+        &mut self,
+        now: Timestamp,
+        schedule: &Retransmission,
+        message: &[u8],
+        in_reply_to: Vec<u8>,
+    ) {
         let patience = (0..=schedule.max_retransmissions).map(|attempt| schedule.timeout(attempt)).sum();
-        self.pending =
-            Some(Pending { message: message.to_vec(), retransmissions: 0, deadline: now + patience, silent: true });
+        self.pending = Some(Pending {
+            message: message.to_vec(),
+            retransmissions: 0,
+            deadline: now + patience,
+            silent: true,
+        });
         self.answered = Some(Answered { request: in_reply_to, response: message.to_vec() });
     }
 

@@ -303,7 +303,12 @@ impl IkeSa {
 
     /// The answer to a first message (MM2, AM2): sent once, then resent only
     /// when the initiator retransmits (see [`Flight::awaiting`]).
-    fn answer_first_message(&mut self, ctx: &mut Context<'_>, exchange: ExchangeType, payloads: Vec<Payload>) {
+    fn answer_first_message(
+        &mut self,
+        ctx: &mut Context<'_>,
+        exchange: ExchangeType,
+        payloads: Vec<Payload>,
+    ) {
         let Some(message) = self.emit(ctx, exchange, 0, payloads, false) else { return };
         let request = self.current_request.take().unwrap_or_default();
         self.flight.awaiting(ctx.now, &ctx.config.retransmission, &message, request);

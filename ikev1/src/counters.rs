@@ -54,6 +54,10 @@ pub enum DropReason {
     UnauthenticatedInformational,
     /// A message with a nonzero message ID in Phase 1, or an unknown one later.
     InvalidMessageId,
+    /// An ESP packet the anti-replay window refused (RFC 4303 3.4.3).
+    EspReplay,
+    /// An ESP packet whose ICV did not verify (RFC 4303 3.4.4).
+    EspIntegrity,
     /// A retransmission we already answered.
     Duplicate,
     /// A NAT keepalive or other non-IKE datagram that needs no answer.

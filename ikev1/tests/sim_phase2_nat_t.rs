@@ -79,6 +79,24 @@ mod esp_in_udp {
         assert_eq!(dropped(&sim, Side::B, DropReason::NotIke), 3, "B reads and drops them");
         assert_pings_both_ways(&mut sim, 1);
     }
+
+    /// RFC 3948 4: a keepalive only when nothing else went to the peer for
+    /// 20 s; traffic keeps the mapping alive by itself.
+    #[test]
+    fn traffic_makes_keepalives_unnecessary() {
+        let mut sim = tunnel_behind_nat();
+        let before = sim.wire.len();
+        let mut pinger = Pinger::new(&sim, Side::A);
+        pinger.every(&mut sim, Duration::from_secs(5), Duration::from_secs(60));
+        assert!(pinger.lost().is_empty());
+        let keepalive = |r: &&ikev1::sim::WireRecord| r.packet.payload == [0xff];
+        assert_eq!(sim.wire[before..].iter().filter(keepalive).count(), 0, "none while pinging every 5 s");
+        let quiet_from = sim.now;
+        sim.run_for(Duration::from_secs(25));
+        let first = sim.wire[before..].iter().find(keepalive).expect("one after 20 s of quiet");
+        let gap = first.at.as_millis() - quiet_from.as_millis();
+        assert!((15_000..=20_000).contains(&gap), "20 s after the last packet A sent: {gap} ms");
+    }
 }
 
 /// The NAT forgets A's mapping under a live tunnel (RFC 3947 4: the

@@ -8,6 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::child_sa::{ChildKeys, NegotiatedChild};
+use crate::counters::DropReason;
 use crate::esp::{
     EspError, EspSaConfig, InboundError, InboundSa, Inner, LifetimeLimits, LifetimeState, Limits, OutboundSa,
     OuterAddresses, ReplayWindow, UdpPorts,
@@ -21,7 +22,9 @@ use crate::trace::Trace;
 use super::Endpoint;
 use super::io::{Event, Protocol, Transmit};
 
-/// An unknown SPI from one sender is reported at most this often.
+/// A sender of unknown SPIs gets at most one INVALID-SPI this often, whatever
+/// the SPIs: per SPI, a stream of random SPIs would draw a protected notify
+/// each (an amplifier); IOS limits per peer too.
 const INVALID_SPI_REPORT_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Why an inner packet could not be sent.
@@ -122,7 +125,7 @@ impl Endpoint {
                 if let Inner::Packet(_) = decapsulated.inner
                     && !within_selectors(&inner, &record.sa.remote_ts, &record.sa.local_ts)
                 {
-                    let reason = crate::counters::DropReason::OutsideSelectors;
+                    let reason = DropReason::OutsideSelectors;
                     self.core.out.counters.drop(reason);
                     let detail = format!("inner packet on SPI {spi:08x} outside its traffic selectors");
                     return self.core.out.trace(now, 0, Some(source), Trace::Dropped { reason, detail });
@@ -140,7 +143,13 @@ impl Endpoint {
             }
             Err(InboundError::UnknownSpi { spi }) => self.report_invalid_spi(now, source, spi),
             Err(error) => {
-                let reason = crate::counters::DropReason::Malformed;
+                let reason = match &error {
+                    InboundError::Sa { error: EspError::Replay { .. }, .. } => DropReason::EspReplay,
+                    InboundError::Sa { error: EspError::IntegrityCheckFailed { .. }, .. } => {
+                        DropReason::EspIntegrity
+                    }
+                    _ => DropReason::Malformed,
+                };
                 self.core.out.counters.drop(reason);
                 self.core.out.trace(
                     now,
@@ -156,10 +165,8 @@ impl Endpoint {
     /// it, or first set one up when the connection asks for recovery.
     fn report_invalid_spi(&mut self, now: Timestamp, source: SocketAddr, spi: u32) {
         let peer = source.ip();
-        let recently = self
-            .invalid_spi_reports
-            .get(&(peer, spi))
-            .is_some_and(|at| now < *at + INVALID_SPI_REPORT_INTERVAL);
+        let recently =
+            self.invalid_spi_reports.get(&peer).is_some_and(|at| now < *at + INVALID_SPI_REPORT_INTERVAL);
         let owner =
             self.sas.iter().find(|(_, sa)| sa.is_established() && sa.remote.ip() == peer).map(|(c, _)| *c);
         let recovery = self
@@ -184,7 +191,7 @@ impl Endpoint {
         }
         match (owner, recovery) {
             (Some(cookie), _) => {
-                self.invalid_spi_reports.insert((peer, spi), now);
+                self.invalid_spi_reports.insert(peer, now);
                 let mut requests = Vec::new();
                 let mut ctx = self.core.context(now, &mut requests);
                 if let Some(sa) = self.sas.get_mut(&cookie) {
@@ -193,7 +200,7 @@ impl Endpoint {
                 self.finish(now, requests);
             }
             (None, Some(connection)) => {
-                self.invalid_spi_reports.insert((peer, spi), now);
+                self.invalid_spi_reports.insert(peer, now);
                 self.pending_invalid_spis.push((peer, spi));
                 let _ = self.start_phase1(now, &connection, Vec::new());
             }

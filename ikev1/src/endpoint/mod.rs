@@ -52,7 +52,7 @@ pub struct Endpoint {
     /// ESP SAs: inbound by SPI, outbound by the pair's inbound SPI.
     esp: SaDatabase<u32>,
     /// When each (peer, unknown SPI) was last reported, to rate-limit.
-    invalid_spi_reports: BTreeMap<(IpAddr, u32), Timestamp>,
+    invalid_spi_reports: BTreeMap<IpAddr, Timestamp>,
     /// Unknown SPIs waiting for an ISAKMP SA with their sender.
     pending_invalid_spis: Vec<(IpAddr, u32)>,
 }

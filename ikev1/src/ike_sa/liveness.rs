@@ -24,7 +24,8 @@ pub(super) struct Dpd {
     /// The outstanding R-U-THERE: its sequence number, how many were sent,
     /// and when the next is due.
     pub outstanding: Option<(u32, u32, Timestamp)>,
-    pub next_keepalive: Option<Timestamp>,
+    /// When we last sent the peer anything (IKE, ESP or a keepalive).
+    pub last_sent: Option<Timestamp>,
 }
 
 impl IkeSa {
@@ -36,6 +37,7 @@ impl IkeSa {
     /// We sent protected traffic to the peer (on-demand DPD watches this).
     pub(crate) fn sent_traffic(&mut self, now: Timestamp) {
         self.dpd.last_sent_traffic = Some(now);
+        self.dpd.last_sent = Some(now);
     }
 
     /// RFC 3706 5.5: the ACK must echo an outstanding sequence number.
@@ -66,13 +68,15 @@ impl IkeSa {
         [dpd, self.keepalive_due()].into_iter().flatten().min()
     }
 
-    /// The next keepalive, counted from establishment (RFC 3948 2.3).
+    /// RFC 3948 4: a keepalive is due when nothing else went to the peer for
+    /// the interval (20 s by default); traffic keeps the mapping alive itself.
     fn keepalive_due(&self) -> Option<Timestamp> {
         if !self.nat_local_behind || self.local.port() != isakmp::natt::NAT_T_PORT {
             return None;
         }
         let interval = Duration::from_secs(u64::from(self.connection.nat_traversal.keepalive_secs.max(1)));
-        self.dpd.next_keepalive.or_else(|| self.established_at.map(|at| at + interval))
+        let quiet_since = self.dpd.last_sent.max(self.established_at)?;
+        Some(quiet_since + interval)
     }
 
     fn quiet_since(&self) -> Timestamp {
@@ -144,9 +148,10 @@ impl IkeSa {
     /// RFC 3948 2.3: behind a NAT, a one-byte 0xFF datagram on 4500 keeps the
     /// mapping alive.
     fn keepalive(&mut self, ctx: &mut Context<'_>) {
-        let Some(due) = self.keepalive_due().filter(|due| *due <= ctx.now) else { return };
-        let interval = Duration::from_secs(u64::from(self.connection.nat_traversal.keepalive_secs.max(1)));
+        if self.keepalive_due().is_none_or(|due| due > ctx.now) {
+            return;
+        }
         ctx.out.transmit(Transmit::udp(self.local, self.remote, isakmp::natt::KEEPALIVE.to_vec()));
-        self.dpd.next_keepalive = Some(due.max(ctx.now) + interval);
+        self.dpd.last_sent = Some(ctx.now);
     }
 }

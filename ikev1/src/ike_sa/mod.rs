@@ -388,6 +388,7 @@ impl IkeSa {
     /// Frames for the current port and puts the datagram on the wire, as
     /// the transmission impairments decide.
     fn transmit(&mut self, ctx: &mut Context<'_>, message: Vec<u8>) {
+        self.dpd.last_sent = Some(ctx.now);
         let payload = if self.local.port() == isakmp::natt::NAT_T_PORT {
             isakmp::natt::frame_ike(&message)
         } else {

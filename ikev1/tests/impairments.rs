@@ -300,3 +300,58 @@ mod protection {
         assert_eq!(sim.b.established().len(), 1, "B still believes in the SA");
     }
 }
+
+/// Mutate: the fuzz mutations, applied by the engine itself so a payload edit
+/// happens before encryption.
+mod mutate {
+    use super::*;
+    use ikev1::impairment::{HeaderField, Mutation, PayloadEdit};
+    use isakmp::PayloadBody;
+    use isakmp::payload::SaContent;
+
+    fn mutated_a(nth: u32, mutation: Mutation) -> Simulation {
+        impaired_a(Impairment::Mutate { nth, mutation })
+    }
+
+    #[test]
+    fn a_payload_edit_of_mm5_happens_before_encryption() {
+        let sim = mutated_a(3, Mutation::Payload(PayloadEdit::Duplicate(0)));
+        assert_eq!(impaired_traces(&sim, Side::A, "mutate"), 1, "MM5 is the third message A builds");
+        let keys = SaKeys::of_initiator(&sim, SEED_A, PSK);
+        assert_eq!(
+            keys.phase1_plaintexts[0].types(),
+            [PayloadType::ID, PayloadType::ID, PayloadType::HASH, PayloadType::NOTIFICATION],
+            "B can decrypt it and finds IDii twice"
+        );
+        assert_eq!(sim.b.counters().dropped, Default::default(), "nothing B could not read");
+        assert_eq!(established(&sim, Side::B).len(), 1, "B authenticates the first IDii and goes on");
+    }
+
+    #[test]
+    fn a_patch_lands_in_the_emitted_payload_of_a_plain_message() {
+        // Byte 3 of the SA body is the low octet of the DOI (RFC 2408 3.4).
+        let sim = mutated_a(1, Mutation::Payload(PayloadEdit::Patch { payload: 0, offset: 3, value: 2 }));
+        let mm1 = from_a(&sim, 1);
+        let PayloadBody::SecurityAssociation(sa) = &mm1.payloads()[0].body else { panic!("an SA first") };
+        assert_eq!(sa.doi.0, 2, "GDOI instead of IPsec");
+        assert!(!matches!(sa.content, SaContent::Ipsec(_)), "no longer read as an IPsec situation");
+        assert_eq!(sim.b.counters().notifies_sent.get("DOI-NOT-SUPPORTED"), Some(&1), "RFC 2408 5.6.1");
+        assert_nothing_established(&sim);
+    }
+
+    #[test]
+    fn a_header_edit_changes_the_nth_message_and_its_retransmissions_only() {
+        let sim = mutated_a(1, Mutation::Header { field: HeaderField::MessageId, value: 7 });
+        let from_a = wire::sent_by(&sim, Side::A);
+        assert!(from_a.len() > 1, "MM1 and its retransmissions");
+        for record in &from_a {
+            assert_eq!(wire::parse(&record.packet).header.message_id.0, 7, "resent as built");
+        }
+        assert_eq!(
+            dropped(&sim, Side::B, DropReason::InvalidMessageId),
+            from_a.len() as u64,
+            "Phase 1 with a nonzero message ID (RFC 2409 5)"
+        );
+        assert_nothing_established(&sim);
+    }
+}

@@ -14,7 +14,6 @@ pub mod bytes;
 pub mod cast;
 pub mod cve;
 pub mod forge;
-pub mod hex_field;
 pub mod ledger;
 pub mod mutate;
 pub mod rig;

@@ -23,7 +23,8 @@ mod traffic_selector;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use isakmp::numbers::{ExchangeType, NotifyType, ProtocolId};
+use isakmp::message::BODY_OFFSET;
+use isakmp::numbers::{ExchangeType, NotifyType, PayloadType, ProtocolId};
 use isakmp::payload::{Identity, Notification, PayloadBody};
 use isakmp::vendor_id::NatTVersion;
 use isakmp::{Body, Cookie, Flags, Header, Message, MessageId, Payload, Plaintext, Version};
@@ -41,7 +42,7 @@ use crate::config::EndpointConfig;
 use crate::counters::DropReason;
 use crate::crypto::CryptoProvider;
 use crate::endpoint::io::{Event, IkeSaInfo, Outbox, Transmit};
-use crate::impairment::{Fate, Impairments};
+use crate::impairment::{Fate, Impairments, Mutation, mutation};
 use crate::keys::{Cookies, informational_hash};
 use crate::policy::{Connection, ExchangeMode};
 use crate::random::EngineRng;
@@ -118,6 +119,8 @@ pub(crate) struct IkeSa {
     peer_identity: Option<Identity>,
     impairments: Impairments,
     datagrams_sent: u32,
+    /// Messages built for this SA (retransmissions excluded), for `Mutate`.
+    messages_built: u32,
     /// Phase 1's messages in flight.
     flight: Flight,
     /// Quick Mode exchanges by message ID.
@@ -169,6 +172,7 @@ impl IkeSa {
             peer_identity: None,
             impairments: Impairments::new(&connection.impairments),
             datagrams_sent: 0,
+            messages_built: 0,
             flight: Flight::default(),
             quick_modes: Default::default(),
             children_to_start: Vec::new(),
@@ -346,9 +350,46 @@ impl IkeSa {
         ctx: &mut Context<'_>,
         exchange: ExchangeType,
         message_id: u32,
-        payloads: Vec<Payload>,
+        mut payloads: Vec<Payload>,
         encrypt: bool,
     ) -> Option<Vec<u8>> {
+        self.messages_built += 1;
+        let mutation = self.impairments.mutation(self.messages_built).cloned();
+        if let Some(mutation) = &mutation {
+            self.impaired(ctx, "mutate", &format!("message {}: {mutation:?}", self.messages_built));
+        }
+        let edit = match &mutation {
+            Some(Mutation::Payload(edit)) => Some(edit),
+            _ => None,
+        };
+        let mut padding = Vec::new();
+        if let Some(edit) = edit {
+            mutation::edit_payloads(&mut payloads, &mut padding, edit);
+        }
+        let header = self.header(exchange, message_id);
+        let first_payload = isakmp::payload::first_type(&payloads);
+        let mut bytes = if encrypt && !self.impairments.cleartext() {
+            let mut plaintext = Plaintext { payloads, padding }.emit().ok()?;
+            if let Some(edit) = edit {
+                mutation::patch_chain(&mut plaintext, first_payload, edit);
+            }
+            self.encrypted_message(ctx, header, first_payload, &plaintext)?
+        } else {
+            let mut bytes = Message::new(header, Body::Plain(payloads)).emit().ok()?;
+            if let (Some(edit), Some(chain)) = (edit, bytes.get_mut(BODY_OFFSET..)) {
+                mutation::patch_chain(chain, first_payload, edit);
+            }
+            bytes
+        };
+        self.impairments.wire(&mut bytes);
+        if let Some(mutation) = &mutation {
+            mutation::apply_to_bytes(mutation, &mut bytes);
+        }
+        Some(bytes)
+    }
+
+    /// The header of a message we send, as the header impairments want it.
+    fn header(&self, exchange: ExchangeType, message_id: u32) -> Header {
         let mut header = Header {
             initiator_cookie: Cookie(self.cookies.initiator),
             responder_cookie: Cookie(self.cookies.responder),
@@ -367,22 +408,21 @@ impl IkeSa {
         if exchange == ExchangeType::QUICK_MODE && self.impairments.commit_bit() {
             header.flags = header.flags.with(Flags::COMMIT);
         }
-        let encrypt = encrypt && !self.impairments.cleartext();
-        let body = if encrypt {
-            let crypto = self.crypto.as_mut()?;
-            let first_payload = isakmp::payload::first_type(&payloads);
-            let plaintext = Plaintext { payloads, padding: Vec::new() }.emit().ok()?;
-            let ciphertext = crypto.encrypt(ctx.crypto, header.message_id.0, &plaintext).ok()?;
-            header.flags = header.flags.with(Flags::ENCRYPTION);
-            Body::Encrypted { first_payload, ciphertext }
-        } else {
-            Body::Plain(payloads)
-        };
-        let mut bytes = Message::new(header, body).emit().ok()?;
-        if !self.impairments.is_empty() {
-            self.impairments.wire(&mut bytes);
-        }
-        Some(bytes)
+        header
+    }
+
+    /// Encrypts an emitted payload chain (RFC 2409 5.3) and frames it.
+    fn encrypted_message(
+        &mut self,
+        ctx: &mut Context<'_>,
+        mut header: Header,
+        first_payload: PayloadType,
+        plaintext: &[u8],
+    ) -> Option<Vec<u8>> {
+        let crypto = self.crypto.as_mut()?;
+        let ciphertext = crypto.encrypt(ctx.crypto, header.message_id.0, plaintext).ok()?;
+        header.flags = header.flags.with(Flags::ENCRYPTION);
+        Message::new(header, Body::Encrypted { first_payload, ciphertext }).emit().ok()
     }
 
     /// Frames for the current port and puts the datagram on the wire, as

@@ -55,7 +55,7 @@ pub enum Template {
         notify: u16,
         protocol: u8,
         spi: Spi,
-        #[serde(with = "crate::fuzz::hex_field")]
+        #[serde(with = "crate::impairment::hex_field")]
         data: Vec<u8>,
     },
     /// Delete under the IPsec DOI (RFC 2408 3.15); SPIs of unequal sizes are
@@ -64,7 +64,7 @@ pub enum Template {
     /// R-U-THERE or R-U-THERE-ACK on the SA's cookies (RFC 3706 5).
     Dpd { ack: bool, sequence: u32 },
     /// Any payload `arbitrary` makes from the blob.
-    Arbitrary(#[serde(with = "crate::fuzz::hex_field")] Vec<u8>),
+    Arbitrary(#[serde(with = "crate::impairment::hex_field")] Vec<u8>),
 }
 
 /// An SPI worth naming: the SA's own cookies, an SPI of an IPsec SA the
@@ -77,7 +77,7 @@ pub enum Spi {
     Inbound(u8),
     /// The subject's outbound SPI (the peer's inbound one) of its n-th IPsec SA.
     Outbound(u8),
-    Raw(#[serde(with = "crate::fuzz::hex_field")] Vec<u8>),
+    Raw(#[serde(with = "crate::impairment::hex_field")] Vec<u8>),
 }
 
 impl Encode for Forgery {

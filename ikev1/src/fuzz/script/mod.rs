@@ -111,7 +111,7 @@ pub enum Step {
     Settle,
     /// A datagram as it is, from the first peer's address to the subject's
     /// port 500: what a first message (or a stranger's) can be.
-    Datagram(#[serde(with = "crate::fuzz::hex_field")] Vec<u8>),
+    Datagram(#[serde(with = "crate::impairment::hex_field")] Vec<u8>),
 }
 
 impl Step {

@@ -4,9 +4,15 @@
 //! each has a test in tests/impairments.rs showing exactly that.
 //!
 //! Counting: "the nth datagram" counts every datagram this side sends for
-//! one IKE SA, retransmissions included, starting at 1.
+//! one IKE SA, retransmissions included, starting at 1; "the nth message"
+//! (for `Mutate`) counts the messages it builds, retransmissions excluded.
+
+pub(crate) mod hex_field;
+pub mod mutation;
 
 use serde::{Deserialize, Serialize};
+
+pub use mutation::{HeaderField, Mutation, PayloadEdit};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -68,6 +74,12 @@ pub enum Impairment {
     EspReplay { nth: u32 },
     /// The last byte of every ICV is flipped (RFC 4303 3.4.4).
     EspCorruptIcv,
+    /// The nth message this side builds for one IKE SA is mutated (its
+    /// retransmissions resend it as built): payload edits before
+    /// encryption, so the peer can still decrypt what it is meant to read;
+    /// byte and header edits on the finished message. The live fuzzer
+    /// (`ikelab fuzz --peer`) and `ikelab cve` reach real peers this way.
+    Mutate { nth: u32, mutation: Mutation },
 }
 
 impl Impairment {
@@ -266,8 +278,12 @@ impl Impairments {
         Fate::Send
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+    /// The mutation of the `nth` message built for this SA (1-based).
+    pub fn mutation(&self, nth: u32) -> Option<&Mutation> {
+        self.list.iter().find_map(|impairment| match impairment {
+            Impairment::Mutate { nth: n, mutation } if *n == nth => Some(mutation),
+            _ => None,
+        })
     }
 
     /// The SPI to put in a Quick Mode proposal.

@@ -310,7 +310,7 @@ mod mutate {
     use isakmp::payload::SaContent;
 
     fn mutated_a(nth: u32, mutation: Mutation) -> Simulation {
-        impaired_a(Impairment::Mutate { nth, mutation })
+        impaired_a(Impairment::Mutate { nth, mutation, authentic: false })
     }
 
     #[test]
@@ -353,5 +353,35 @@ mod mutate {
             "Phase 1 with a nonzero message ID (RFC 2409 5)"
         );
         assert_nothing_established(&sim);
+    }
+
+    /// A's Delete Informational (the fourth message it builds: MM1, MM3, MM5,
+    /// then the Delete) with its Delete payload duplicated.
+    fn delete_twice(authentic: bool) -> Simulation {
+        let mutation = Mutation::Payload(PayloadEdit::Duplicate(if authentic { 0 } else { 1 }));
+        let mut sim = Peers::same(ExchangeMode::Main, PROPOSAL)
+            .a(|c| c.impairments = vec![Impairment::Mutate { nth: 4, mutation, authentic }])
+            .build();
+        run_established(&mut sim);
+        sim.act(Side::A, |endpoint, now| endpoint.delete_connection(now, "peer"));
+        sim.run_for(Duration::from_secs(5));
+        sim
+    }
+
+    #[test]
+    fn an_authentic_edit_is_covered_by_the_informational_hash() {
+        let sim = delete_twice(true);
+        let informational = wire::sent_by(&sim, Side::A).last().map(|r| wire::parse(&r.packet)).unwrap();
+        assert_eq!(informational.header.exchange, ExchangeType::INFORMATIONAL);
+        assert_eq!(impaired_traces(&sim, Side::A, "mutate"), 1);
+        assert_eq!(sim.b.counters().dropped, Default::default(), "HASH(1) verifies");
+        assert_eq!(deletions(&sim, Side::B), ["deleted by peer"], "two Deletes of one SA delete it once");
+    }
+
+    #[test]
+    fn an_edit_made_after_the_hash_breaks_it() {
+        let sim = delete_twice(false);
+        assert_eq!(dropped(&sim, Side::B, DropReason::HashMismatch), 1, "RFC 2409 5.7");
+        assert!(deletions(&sim, Side::B).is_empty(), "B keeps the SA");
     }
 }

@@ -42,7 +42,7 @@ use crate::config::EndpointConfig;
 use crate::counters::DropReason;
 use crate::crypto::CryptoProvider;
 use crate::endpoint::io::{Event, IkeSaInfo, Outbox, Transmit};
-use crate::impairment::{Fate, Impairments, Mutation, mutation};
+use crate::impairment::{Fate, Impairments, Mutation, PayloadEdit, mutation};
 use crate::keys::{Cookies, informational_hash};
 use crate::policy::{Connection, ExchangeMode};
 use crate::random::EngineRng;
@@ -354,38 +354,75 @@ impl IkeSa {
         encrypt: bool,
     ) -> Option<Vec<u8>> {
         self.messages_built += 1;
-        let mutation = self.impairments.mutation(self.messages_built).cloned();
-        if let Some(mutation) = &mutation {
-            self.impaired(ctx, "mutate", &format!("message {}: {mutation:?}", self.messages_built));
+        let mutations: Vec<(Mutation, bool)> = self
+            .impairments
+            .mutations(self.messages_built)
+            .into_iter()
+            .map(|(mutation, authentic)| (mutation.clone(), authentic))
+            .collect();
+        for (mutation, authentic) in &mutations {
+            let detail = format!("message {} (authentic: {authentic}): {mutation:?}", self.messages_built);
+            self.impaired(ctx, "mutate", &detail);
         }
-        let edit = match &mutation {
-            Some(Mutation::Payload(edit)) => Some(edit),
-            _ => None,
-        };
+        // Patches land on the emitted chain, where the HASH counts.
+        let edits: Vec<PayloadEdit> = mutations
+            .iter()
+            .filter_map(|(mutation, authentic)| match mutation {
+                Mutation::Payload(edit) if *authentic => Some(mutation::behind_hash(edit)),
+                Mutation::Payload(edit) => Some(edit.clone()),
+                _ => None,
+            })
+            .collect();
         let mut padding = Vec::new();
-        if let Some(edit) = edit {
-            mutation::edit_payloads(&mut payloads, &mut padding, edit);
+        for (mutation, authentic) in &mutations {
+            // Authentic edits were made before the HASH was computed (see `hashed_rest`).
+            if let (Mutation::Payload(edit), false) = (mutation, authentic) {
+                mutation::edit_payloads(&mut payloads, &mut padding, edit);
+            }
         }
         let header = self.header(exchange, message_id);
         let first_payload = isakmp::payload::first_type(&payloads);
         let mut bytes = if encrypt && !self.impairments.cleartext() {
             let mut plaintext = Plaintext { payloads, padding }.emit().ok()?;
-            if let Some(edit) = edit {
-                mutation::patch_chain(&mut plaintext, first_payload, edit);
-            }
+            edits.iter().for_each(|edit| mutation::patch_chain(&mut plaintext, first_payload, edit));
             self.encrypted_message(ctx, header, first_payload, &plaintext)?
         } else {
             let mut bytes = Message::new(header, Body::Plain(payloads)).emit().ok()?;
-            if let (Some(edit), Some(chain)) = (edit, bytes.get_mut(BODY_OFFSET..)) {
-                mutation::patch_chain(chain, first_payload, edit);
+            if let Some(chain) = bytes.get_mut(BODY_OFFSET..) {
+                edits.iter().for_each(|edit| mutation::patch_chain(chain, first_payload, edit));
             }
             bytes
         };
         self.impairments.wire(&mut bytes);
-        if let Some(mutation) = &mutation {
+        for (mutation, _) in &mutations {
             mutation::apply_to_bytes(mutation, &mut bytes);
         }
         Some(bytes)
+    }
+
+    /// The payloads after a HASH, emitted for the HASH to cover them (Quick
+    /// Mode, Informational). The `authentic` payload edits of the message
+    /// about to be built are made here first, so the HASH covers them too
+    /// ([`Self::seal`] makes their patches again on the whole chain).
+    fn hashed_rest(&self, rest: &mut Vec<Payload>) -> Vec<u8> {
+        let authentic: Vec<PayloadEdit> = self
+            .impairments
+            .mutations(self.messages_built + 1)
+            .into_iter()
+            .filter_map(|(mutation, authentic)| match mutation {
+                Mutation::Payload(edit) if authentic => Some(edit.clone()),
+                _ => None,
+            })
+            .collect();
+        for edit in &authentic {
+            mutation::edit_payloads(rest, &mut Vec::new(), edit);
+        }
+        let mut bytes = Plaintext { payloads: rest.clone(), padding: Vec::new() }.emit().unwrap_or_default();
+        let first = isakmp::payload::first_type(rest);
+        for edit in &authentic {
+            mutation::patch_chain(&mut bytes, first, edit);
+        }
+        bytes
     }
 
     /// The header of a message we send, as the header impairments want it.
@@ -489,9 +526,8 @@ impl IkeSa {
     fn send_informational_with_id(&mut self, ctx: &mut Context<'_>, message_id: u32, payloads: Vec<Payload>) {
         match &self.crypto {
             Some(crypto) => {
-                let Ok(rest) = Plaintext { payloads: payloads.clone(), padding: Vec::new() }.emit() else {
-                    return;
-                };
+                let mut payloads = payloads;
+                let rest = self.hashed_rest(&mut payloads);
                 let prf = crypto.prf(ctx.crypto);
                 let hash = informational_hash(prf, &crypto.keys.skeyid_a, message_id, &rest);
                 let hash = self.impairments.hash(hash.as_bytes().to_vec());

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use isakmp::numbers::{ExchangeType, NotifyType, PayloadType, ProtocolId};
 use isakmp::payload::{Identification, NatOriginalAddress, Notification, SecurityAssociation};
-use isakmp::{Flags, Payload, PayloadBody, Plaintext};
+use isakmp::{Flags, Payload, PayloadBody};
 
 use super::flight::{Due, Flight};
 use super::ipsec_proposal::{self, EspOffer};
@@ -104,7 +104,7 @@ impl IkeSa {
         let hash = self.quick_hash(
             ctx,
             |prf, skeyid_a, rest| quick_mode_hash_1(prf, skeyid_a, message_id, rest),
-            &rest,
+            &mut rest,
         );
         let mut quick_mode = QuickMode {
             fsm: IkeState::QmReady,
@@ -295,7 +295,7 @@ impl IkeSa {
         let hash = self.quick_hash(
             ctx,
             |prf, skeyid_a, rest| quick_mode_hash_2(prf, skeyid_a, message_id, &ni, rest),
-            &rest,
+            &mut rest,
         );
         self.trace(ctx, Trace::Lifetime { seconds: negotiated.lifetime.seconds });
         let connected_first = received.header.flags.contains(Flags::COMMIT);
@@ -533,9 +533,9 @@ impl IkeSa {
         &self,
         ctx: &Context<'_>,
         hash: impl Fn(&dyn crate::crypto::HashFunction, &Secret, &[u8]) -> Secret,
-        rest: &[Payload],
+        rest: &mut Vec<Payload>,
     ) -> Vec<u8> {
-        let bytes = Plaintext { payloads: rest.to_vec(), padding: Vec::new() }.emit().unwrap_or_default();
+        let bytes = self.hashed_rest(rest);
         let value = hash(self.prf(ctx), &self.skeyid_a(), &bytes);
         self.impairments.hash(value.as_bytes().to_vec())
     }

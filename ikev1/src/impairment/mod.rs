@@ -79,7 +79,17 @@ pub enum Impairment {
     /// encryption, so the peer can still decrypt what it is meant to read;
     /// byte and header edits on the finished message. The live fuzzer
     /// (`ikelab fuzz --peer`) and `ikelab cve` reach real peers this way.
-    Mutate { nth: u32, mutation: Mutation },
+    /// With `authentic`, a payload edit of a Quick Mode message or an
+    /// Informational is made before its HASH is computed over the payloads
+    /// after it (RFC 2409 5.5, 5.7), so the peer's integrity check passes
+    /// and its parser meets the edit; its payload indexes then count from
+    /// the payload after the HASH. Several may name the same message.
+    Mutate {
+        nth: u32,
+        mutation: Mutation,
+        #[serde(default)]
+        authentic: bool,
+    },
 }
 
 impl Impairment {
@@ -278,12 +288,16 @@ impl Impairments {
         Fate::Send
     }
 
-    /// The mutation of the `nth` message built for this SA (1-based).
-    pub fn mutation(&self, nth: u32) -> Option<&Mutation> {
-        self.list.iter().find_map(|impairment| match impairment {
-            Impairment::Mutate { nth: n, mutation } if *n == nth => Some(mutation),
-            _ => None,
-        })
+    /// The mutations of the `nth` message built for this SA (1-based), in
+    /// order, each with whether it is to stay authentic.
+    pub fn mutations(&self, nth: u32) -> Vec<(&Mutation, bool)> {
+        self.list
+            .iter()
+            .filter_map(|impairment| match impairment {
+                Impairment::Mutate { nth: n, mutation, authentic } if *n == nth => Some((mutation, *authentic)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The SPI to put in a Quick Mode proposal.

@@ -213,6 +213,20 @@ pub fn patch_chain(chain: &mut [u8], first: PayloadType, edit: &PayloadEdit) {
     }
 }
 
+/// A `Patch` or `Length` made on the payloads after a leading HASH, renumbered
+/// for the whole chain (the HASH is payload 0); other edits as they are.
+pub fn behind_hash(edit: &PayloadEdit) -> PayloadEdit {
+    match edit {
+        PayloadEdit::Patch { payload, offset, value } => {
+            PayloadEdit::Patch { payload: payload.saturating_add(1), offset: *offset, value: *value }
+        }
+        PayloadEdit::Length { payload, value } => {
+            PayloadEdit::Length { payload: payload.saturating_add(1), value: *value }
+        }
+        other => other.clone(),
+    }
+}
+
 /// The data of a payload whose body is plain bytes.
 fn opaque_body(payload: &mut Payload) -> Option<&mut Vec<u8>> {
     match &mut payload.body {

@@ -3,5 +3,6 @@
 //! The `ikelab` binary and the interop tests are its two front ends.
 
 pub mod cases;
+pub mod live_fuzz;
 pub mod peers_command;
 pub mod runner;

@@ -34,10 +34,10 @@ fn edit_sealed_payloads(message: &mut Vec<u8>, edit: &PayloadEdit) {
 mod tests {
     use super::*;
     use crate::impairment::mutation::HeaderField;
-    use isakmp::{Payload, PayloadBody};
     use isakmp::numbers::{ExchangeType, NotifyType, ProtocolId};
     use isakmp::payload::Notification;
     use isakmp::{Cookie, Flags, Header, MessageId, Version};
+    use isakmp::{Payload, PayloadBody};
 
     fn encrypted_notify() -> Vec<u8> {
         let notify =

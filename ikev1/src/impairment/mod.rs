@@ -294,7 +294,9 @@ impl Impairments {
         self.list
             .iter()
             .filter_map(|impairment| match impairment {
-                Impairment::Mutate { nth: n, mutation, authentic } if *n == nth => Some((mutation, *authentic)),
+                Impairment::Mutate { nth: n, mutation, authentic } if *n == nth => {
+                    Some((mutation, *authentic))
+                }
                 _ => None,
             })
             .collect()

@@ -62,6 +62,17 @@ mod transmission {
     }
 
     #[test]
+    fn silent_after_sends_mm1_once_and_nothing_after_it() {
+        let sim = impaired_a(Impairment::SilentAfter { nth: 1 });
+        let from_a = wire::sent_by(&sim, Side::A);
+        assert_eq!(from_a.len(), 1, "MM1 only: neither MM3 nor a retransmission");
+        assert_eq!(from_a[0].packet.payload, baseline().wire[0].packet.payload);
+        assert!(impaired_traces(&sim, Side::A, "silent_after") >= 1, "MM3 and its resends withheld");
+        assert_eq!(sim.b.counters().datagrams_sent, 1, "B answers MM1 once and does not resend MM2");
+        assert_nothing_established(&sim);
+    }
+
+    #[test]
     fn duplicate_message_sends_the_first_datagram_twice_back_to_back() {
         let sim = impaired_a(Impairment::DuplicateMessage { nth: 1 });
         let from_a = wire::sent_by(&sim, Side::A);

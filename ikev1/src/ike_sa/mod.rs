@@ -476,6 +476,7 @@ impl IkeSa {
         match self.impairments.fate(self.datagrams_sent) {
             Fate::Send => ctx.out.transmit(transmit),
             Fate::Drop => self.impaired(ctx, "drop_message", "datagram not sent"),
+            Fate::Withhold => self.impaired(ctx, "silent_after", "datagram not sent"),
             Fate::SendTwice => {
                 self.impaired(ctx, "duplicate_message", "datagram sent twice");
                 ctx.out.transmit(transmit.clone());

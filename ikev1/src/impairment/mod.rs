@@ -19,6 +19,9 @@ pub use mutation::{HeaderField, Mutation, PayloadEdit};
 pub enum Impairment {
     /// The nth datagram is never sent (loss; the retransmission then goes out).
     DropMessage { nth: u32 },
+    /// Nothing after the nth datagram is sent, retransmissions included: an
+    /// initiator that vanishes, as a spoofed one does (CVE-2016-5361).
+    SilentAfter { nth: u32 },
     /// The nth datagram is sent twice back to back.
     DuplicateMessage { nth: u32 },
     /// The nth datagram is sent again `after_ms` later, whatever happened since.
@@ -164,6 +167,8 @@ pub(crate) struct Impairments {
 pub(crate) enum Fate {
     Send,
     Drop,
+    /// Dropped, as every datagram from now on.
+    Withhold,
     SendTwice,
     SendAndReplayAfter(u64),
 }
@@ -278,6 +283,7 @@ impl Impairments {
         for impairment in &self.list {
             match impairment {
                 Impairment::DropMessage { nth: n } if *n == nth => return Fate::Drop,
+                Impairment::SilentAfter { nth: n } if nth > *n => return Fate::Withhold,
                 Impairment::DuplicateMessage { nth: n } if *n == nth => return Fate::SendTwice,
                 Impairment::ReplayMessage { nth: n, after_ms } if *n == nth => {
                     return Fate::SendAndReplayAfter(*after_ms);

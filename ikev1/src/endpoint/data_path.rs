@@ -297,6 +297,11 @@ impl Endpoint {
 
     /// IPsec SA lifetimes from the ESP database: re-key what we initiated
     /// when soft-expired, delete on hard expiry (RFC 2407 4.5).
+    /// Whether the connection re-keys before expiry (unknown ones do, as before).
+    fn rekeys(&self, connection: &str) -> bool {
+        self.core.config.policy.connection(connection).is_none_or(|c| c.rekey)
+    }
+
     pub(super) fn child_timeouts(&mut self, now: Timestamp) {
         let mut expired = Vec::new();
         let mut rekey = Vec::new();
@@ -317,10 +322,14 @@ impl Endpoint {
             self.delete_child(now, spi, "lifetime expired");
         }
         for (spi, connection, child) in rekey {
+            // Marked either way: a connection without re-keying waits for the hard
+            // expiry, and the soft one must not keep waking us up.
             if let Some(record) = self.children.get_mut(spi) {
                 record.rekey_started = true;
             }
-            self.negotiate_child(now, &connection, &child);
+            if self.rekeys(&connection) {
+                self.negotiate_child(now, &connection, &child);
+            }
         }
     }
 }

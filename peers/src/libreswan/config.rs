@@ -11,29 +11,40 @@
 //!   `left/rightprotoport`.
 //! - NAT-T `force`/`off` -> `encapsulation=yes/no`; DPD -> `dpddelay`/`dpdtimeout`;
 //!   `initial_contact` -> `initial-contact`.
+//! - `rekey`, and `rekeymargin` at 10 % of the shorter lifetime (no fuzz), so both
+//!   phases re-key at 90 % as strongSwan's rendering and the reference do.
+//! - NAT-T vendor ID choices -> `nat-ikev1-method`; kilobyte lifetimes ->
+//!   `ipsec-max-bytes` (a local limit: pluto does not negotiate it in IKEv1).
 //! - `keyingtries=1`, so a failed initiation ends instead of retrying forever.
 //! - A host local selector becomes `leftsourceip`, so _updown installs a route to the
 //!   remote selector (the guest has no other route to it).
-//! - Responder choice, lifetime rule, invalid-SPI recovery, impairments and kilobyte
-//!   lifetimes are not rendered (the reference engine's knobs, or no IKEv1 equivalent).
+//! - Responder choice, lifetime rule, invalid-SPI recovery and impairments are not
+//!   rendered (the reference engine's knobs), nor the keepalive interval (daemon-wide).
 
 use std::fmt::Write as _;
 
 use ikev1::policy::{
-    ChildPolicy, EspProposal, ExchangeMode, IkeHash, IpsecMode, NatTMode, Policy, TrafficSelector,
+    ChildPolicy, EspProposal, ExchangeMode, IkeHash, IpsecMode, NatTMode, NatTraversal, Policy,
+    TrafficSelector,
 };
 
 use crate::peer::error::PeerResult;
-use crate::peer::view::{ConnectionView, safe_name, subnet};
+use crate::peer::view::{ConnectionView, rekey_before, safe_name, subnet};
 
 pub(crate) const PEER: &str = "Libreswan";
+
+/// Seconds between NAT keepalives, for every connection of the daemon.
+const KEEPALIVE_SECS: u32 = 5;
 
 /// The `config setup` section. `extra` holds driver-specific lines (paths).
 pub(crate) fn config_setup(extra: &[String]) -> String {
     // No plutodebug: pluto 4.10 keeps IKE keys inside NSS and even `crypt private`
     // logs only key handles, while slowing pluto down with thousands of lines.
-    let mut out = String::from(
-        "config setup\n    ikev1-policy=accept\n    uniqueids=no\n    plutodebug=none\n    logtime=yes\n    logappend=no\n",
+    // logappend: one log across restarts and cases (drivers take excerpts); keep-alive:
+    // NAT keepalives (RFC 3948 2.3) are daemon-wide in pluto, short so cases need not wait.
+    let mut out = format!(
+        "config setup\n    ikev1-policy=accept\n    uniqueids=no\n    plutodebug=none\n    logtime=yes\n    \
+         logappend=yes\n    keep-alive={KEEPALIVE_SECS}\n"
     );
     for line in extra {
         let _ = writeln!(out, "    {line}");
@@ -108,6 +119,17 @@ fn conn(
         NatTMode::Off => "no",
     };
     let _ = writeln!(out, "    encapsulation={encapsulation}");
+    let _ = writeln!(out, "    nat-ikev1-method={}", nat_ikev1_method(&connection.nat_traversal));
+    // Both lifetimes share one margin in pluto: 10 % of the shorter, without fuzz, as
+    // strongSwan's rendering re-keys at 90 %.
+    let shortest =
+        child.map_or(view.ike_lifetime_secs(), |child| child.lifetime.seconds.min(view.ike_lifetime_secs()));
+    let _ = writeln!(
+        out,
+        "    rekey={}\n    rekeymargin={}s\n    rekeyfuzz=0%",
+        yes_no(connection.rekey),
+        shortest - rekey_before(shortest)
+    );
     if let Some(dpd) = connection.dpd {
         let timeout = dpd.interval_secs.saturating_mul(dpd.retries.max(1));
         let _ = writeln!(
@@ -142,6 +164,10 @@ fn child_settings(out: &mut String, child: &ChildPolicy) {
     let _ = writeln!(out, "    phase2=esp\n    phase2alg={}", proposals.join(","));
     let _ =
         writeln!(out, "    pfs={}\n    salifetime={}s", yes_no(child.pfs.is_some()), child.lifetime.seconds);
+    // Not negotiated in IKEv1 by pluto: a local limit only (ipsec.conf(5)).
+    if let Some(kilobytes) = child.lifetime.kilobytes {
+        let _ = writeln!(out, "    ipsec-max-bytes={kilobytes}KiB");
+    }
 }
 
 fn selector(out: &mut String, side: &str, selector: &TrafficSelector) {
@@ -173,6 +199,16 @@ fn esp(proposal: &EspProposal) -> String {
             };
             format!("{cipher}-{}", self::hash(hash))
         }
+    }
+}
+
+/// Which NAT-T vendor IDs pluto sends and honours.
+fn nat_ikev1_method(nat_traversal: &NatTraversal) -> &'static str {
+    match (nat_traversal.rfc3947, nat_traversal.drafts) {
+        (true, true) => "both",
+        (true, false) => "rfc",
+        (false, true) => "drafts",
+        (false, false) => "none",
     }
 }
 

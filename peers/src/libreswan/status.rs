@@ -38,6 +38,7 @@ pub(crate) fn parse_whack_status(text: &str) -> PeerStatus {
                 serial,
                 number_after(rest, "ISAKMP SA #").map(|parent| parent as u32),
                 ChildSaStatus {
+                    id: Some(format!("#{serial}")),
                     name: conn.to_owned(),
                     installed: rest.contains("(IPsec SA established)"),
                     state,
@@ -51,6 +52,7 @@ pub(crate) fn parse_whack_status(text: &str) -> PeerStatus {
             ike_sas.push((
                 serial,
                 IkeSaStatus {
+                    id: Some(format!("#{serial}")),
                     connection: conn.to_owned(),
                     state: rest.split_whitespace().next().unwrap_or_default().to_owned(),
                     established: rest.contains("SA established)"),
@@ -68,22 +70,37 @@ pub(crate) fn parse_whack_status(text: &str) -> PeerStatus {
     for (_, sa) in &mut ike_sas {
         sa.proposal = ike_algorithms.get(&sa.connection).cloned().flatten();
     }
+    let with_algorithms = |child: &ChildSaStatus| {
+        let mut child = child.clone();
+        if let Some(Some((proposal, pfs))) = esp_algorithms.get(&child.name) {
+            child.proposal = Some(proposal.clone());
+            child.pfs_group = pfs.clone();
+        }
+        child
+    };
+    let serials: Vec<u32> = ike_sas.iter().map(|(serial, _)| *serial).collect();
     let mut status = PeerStatus::default();
     for (serial, mut sa) in ike_sas {
-        for (_, parent, child) in &children {
-            if *parent == Some(serial) {
-                let mut child = child.clone();
-                if let Some(Some((proposal, pfs))) = esp_algorithms.get(&child.name) {
-                    child.proposal = Some(proposal.clone());
-                    child.pfs_group = pfs.clone();
-                }
-                sa.children.push(child);
-            }
-        }
+        let own = children.iter().filter(|(_, parent, _)| *parent == Some(serial));
+        sa.children.extend(own.map(|(_, _, child)| with_algorithms(child)));
         status.ike_sas.push(sa);
+    }
+    // IPsec SAs whose ISAKMP SA is gone live on in IKEv1; they hang off a stand-in
+    // that is not established, so `installed_children` still sees them.
+    for (_, _, child) in children.iter().filter(|(_, parent, _)| parent.is_none_or(|p| !serials.contains(&p)))
+    {
+        status.ike_sas.push(IkeSaStatus {
+            connection: child.name.clone(),
+            state: ORPHANED.into(),
+            children: vec![with_algorithms(child)],
+            ..IkeSaStatus::default()
+        });
     }
     status
 }
+
+/// The state of the stand-in for an ISAKMP SA that no longer exists.
+pub(crate) const ORPHANED: &str = "(no ISAKMP SA)";
 
 /// `"sw":   rest` (a connection description line).
 fn conn_line(line: &str) -> Option<(&str, &str)> {

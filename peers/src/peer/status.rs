@@ -25,6 +25,8 @@ impl PeerStatus {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct IkeSaStatus {
+    /// The implementation's handle for this SA (charon's unique id, pluto's `#serial`).
+    pub id: Option<String>,
     pub connection: String,
     /// The implementation's own word for the state (`ESTABLISHED`, `STATE_MAIN_R3`).
     pub state: String,
@@ -49,6 +51,8 @@ pub struct Endpoint {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ChildSaStatus {
+    /// The implementation's handle for this SA pair (charon's unique id, pluto's `#serial`).
+    pub id: Option<String>,
     pub name: String,
     pub state: String,
     pub installed: bool,

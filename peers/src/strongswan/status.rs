@@ -41,6 +41,7 @@ fn malformed(line: &str) -> PeerError {
 fn ike_sa(connection: String, fields: &Fields<'_>) -> IkeSaStatus {
     let state = fields.text("state").unwrap_or_default();
     IkeSaStatus {
+        id: fields.text("uniqueid"),
         connection,
         established: state == "ESTABLISHED",
         state,
@@ -61,6 +62,7 @@ fn ike_sa(connection: String, fields: &Fields<'_>) -> IkeSaStatus {
 fn child_sa(fields: &Fields<'_>) -> ChildSaStatus {
     let state = fields.text("state").unwrap_or_default();
     ChildSaStatus {
+        id: fields.text("uniqueid"),
         name: fields.text("name").unwrap_or_default(),
         installed: state == "INSTALLED",
         state,

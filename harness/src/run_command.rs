@@ -1,32 +1,90 @@
-//! `ikelab run [FILTER] [--results DIR]`.
+//! `ikelab run [FILTER] [--results DIR] [--jobs N] [--partition slice:M/N] [--simulate]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use clap::Args;
 use harness::cases::catalogue;
-use harness::runner::{self, Mode};
+use harness::expectations::Expectations;
+use harness::report::terminal;
+use harness::runner::schedule::{self, Partition};
+use harness::runner::{CaseReport, Mode};
 
 #[derive(Args)]
 pub struct RunArgs {
     /// Run only cases whose id (`peer::role::case`) contains this text.
     filter: Option<String>,
-    /// Where each case's folder (capture, keys, traces, logs) goes.
+    /// Where each case's folder (capture, keys, traces, logs) and the reports go.
     #[arg(long, default_value = "results")]
     results: PathBuf,
+    /// Cases run at once, each in its own namespaces.
+    #[arg(long, default_value_t = 6)]
+    jobs: usize,
+    /// This runner's share of the matrix: slice:M/N or hash:M/N.
+    #[arg(long)]
+    partition: Option<Partition>,
+    /// Judge against this expectations file instead of the built-in one.
+    #[arg(long)]
+    expectations: Option<PathBuf>,
     /// Run in the in-process simulation even as root.
     #[arg(long)]
     simulate: bool,
 }
 
 pub fn main(args: &RunArgs) -> ExitCode {
-    let cases: Vec<_> =
+    let expectations = match &args.expectations {
+        Some(path) => Expectations::load(path),
+        None => Expectations::embedded(),
+    };
+    let expectations = match expectations {
+        Ok(expectations) => expectations,
+        Err(error) => {
+            eprintln!("ikelab: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut cases: Vec<_> =
         catalogue::all().into_iter().filter(|case| case.matches(args.filter.as_deref())).collect();
+    if let Some(partition) = args.partition {
+        cases = partition.select(cases);
+    }
     if cases.is_empty() {
         eprintln!("ikelab: no case matches {:?}", args.filter.as_deref().unwrap_or(""));
         return ExitCode::FAILURE;
     }
     let mode = if args.simulate { Mode::Simulated } else { Mode::for_this_process() };
+    announce(mode, args, cases.len());
+    let started = Instant::now();
+    let finished = AtomicUsize::new(0);
+    let total = cases.len();
+    let progress = |report: &CaseReport| {
+        let count = finished.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut report = report.clone();
+        expectations.judge(&mut report);
+        eprintln!(
+            "[{count:>3}/{total}] {:<9} {:>6.2}s  {}",
+            report.verdict.label(),
+            report.wall_secs,
+            report.id
+        );
+    };
+    let mut reports = schedule::run_all(&cases, mode, &args.results, args.jobs, &progress);
+    for report in &mut reports {
+        expectations.judge(report);
+    }
+    let wall = started.elapsed();
+    print!("\n{}", terminal::table(&reports));
+    println!("\nwall time {:.1} s for {} cases with {} jobs", wall.as_secs_f64(), reports.len(), args.jobs);
+    if reports.iter().all(|report| report.verdict.acceptable()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn announce(mode: Mode, args: &RunArgs, count: usize) {
     match mode {
         Mode::Real => {
             // Ctrl-C and kill remove this run's namespaces, daemons and guests; a
@@ -38,30 +96,16 @@ pub fn main(args: &RunArgs) -> ExitCode {
                 eprintln!("ikelab: removed leftovers of earlier runs: {swept:?}");
             }
             eprintln!(
-                "ikelab: {} cases against the real peers, results in {}",
-                cases.len(),
+                "ikelab: {count} cases against the real peers, {} at a time, results in {}",
+                args.jobs,
                 args.results.display()
             );
         }
         Mode::Simulated if !args.simulate => eprintln!(
             "ikelab: not running as root, so no real peers (they need namespaces, daemons and guests).\n\
-             ikelab: running the embedded default instead: the same {} cases against a second reference \
-             engine in the in-process simulation.",
-            cases.len()
+             ikelab: running the embedded default instead: the {count} cases against a second reference \
+             engine in the in-process simulation; cases that need a real peer are reported not-run."
         ),
-        Mode::Simulated => eprintln!("ikelab: {} cases in the in-process simulation", cases.len()),
+        Mode::Simulated => eprintln!("ikelab: {count} cases in the in-process simulation"),
     }
-    let mut reports = Vec::new();
-    for case in &cases {
-        let report = runner::run_case(case, mode, &args.results);
-        eprintln!(
-            "{:<6} {:>6.2}s  {}",
-            if report.passed { "pass" } else { "FAIL" },
-            report.wall_secs,
-            report.id
-        );
-        reports.push(report);
-    }
-    print!("\n{}", runner::table(&reports));
-    if reports.iter().all(|report| report.passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

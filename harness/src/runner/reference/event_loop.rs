@@ -1,204 +1,60 @@
-//! The reference engine on real sockets inside a topology host's namespace.
-//!
-//! The sockets (UDP 500 and 4500 on the host's address, a raw IPv4 socket for ESP,
-//! IP protocol 50) are opened on a thread that entered the namespace, so they live
-//! there whichever thread uses them. A dedicated thread runs a single-threaded tokio
-//! runtime that owns the sans-IO [`Endpoint`]: it feeds datagrams and timeouts in,
-//! puts transmits on the wire, answers ICMP echo requests to the inner address, and
-//! publishes what happened in [`Observed`], which the case driver polls. Commands
-//! (initiate, send a ping, shut down) reach it over a channel.
+//! The task that owns the engine: datagrams, raw ESP, timeouts, commands, echo
+//! streams and the session-status sampler, all in one `select!`.
 
-use std::io::{self, Read as _};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket as StdUdpSocket};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread;
 use std::time::{Duration, Instant};
 
-use ikev1::{Endpoint, EndpointConfig, Event, IkeSaInfo, Timestamp};
-use peers::{KeyMaterial, Namespace};
-use socket2::{Domain, Protocol, SockAddr, SockRef, Socket, Type};
+use ikev1::trace::Trace;
+use ikev1::{Endpoint, EndpointConfig, Event, Timestamp};
+use socket2::{SockAddr, SockRef, Socket};
 use tokio::io::unix::AsyncFd;
 use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
-use super::engine_api::{self, IpsecSaUp, Outgoing};
-use super::icmp::Echo;
+use super::super::engine_api::{self, Outgoing};
+use super::super::icmp::Echo;
+use super::observed::{Observed, SaEvent, SaEventKind, StreamRequest};
+use super::sockets::{self, IKE_PORT, NAT_T_PORT, StdSockets};
+use super::{Command, Snapshot, StreamSpec};
+use crate::scenario::Forget;
+use peers::SaScope;
 
-const IKE_PORT: u16 = 500;
-const NAT_T_PORT: u16 = 4500;
-const ESP_PROTOCOL: i32 = 50;
 /// After `shutdown`, how long the loop keeps running so Delete notifications leave.
 const SHUTDOWN_LINGER: Duration = Duration::from_millis(50);
-const POLL: Duration = Duration::from_millis(10);
+/// How often `show crypto session` is sampled for the status history.
+const SESSION_SAMPLE: Duration = Duration::from_millis(100);
 
-/// What the engine has done so far, as the case driver sees it.
-#[derive(Debug, Default)]
-pub struct Observed {
-    pub ike_sas: Vec<IkeSaInfo>,
-    pub failures: Vec<String>,
-    pub ipsec_sas: Vec<IpsecSaUp>,
-    pub echo_replies: Vec<Echo>,
-    pub echo_requests_answered: u32,
-    /// Packets the engine could not take yet, with the API they wait for.
-    pub unhandled: Vec<String>,
-}
-
-enum Command {
-    Initiate(String, oneshot::Sender<Result<(), String>>),
-    SendInner(Vec<u8>, oneshot::Sender<Result<(), String>>),
-    Keys(oneshot::Sender<Result<KeyMaterial, String>>),
-    Shutdown,
-}
-
-pub struct ReferenceNode {
-    commands: mpsc::UnboundedSender<Command>,
+/// Runs the engine until a shutdown command; returns every event it produced.
+pub(super) fn run(
+    config: EndpointConfig,
+    seed: u64,
+    sockets: StdSockets,
     observed: Arc<Mutex<Observed>>,
-    thread: Option<thread::JoinHandle<Vec<Event>>>,
-    next_sequence: u16,
-}
-
-/// The sockets, opened inside the namespace.
-struct StdSockets {
-    ike: StdUdpSocket,
-    nat_t: StdUdpSocket,
-    esp: Socket,
-}
-
-impl ReferenceNode {
-    /// Opens the sockets on `address` inside `namespace` and starts the engine.
-    pub fn start(
-        namespace: &Namespace,
-        address: Ipv4Addr,
-        inner: Ipv4Addr,
-        config: EndpointConfig,
-        seed: u64,
-    ) -> Result<Self, String> {
-        let sockets = namespace
-            .run_inside(|| open_sockets(address))
-            .map_err(|error| error.to_string())?
-            .map_err(|error| format!("opening the reference's sockets on {address}: {error}"))?;
-        let (commands, receiver) = mpsc::unbounded_channel();
-        let observed = Arc::new(Mutex::new(Observed::default()));
-        let shared = Arc::clone(&observed);
-        let thread = thread::Builder::new()
-            .name("ikelab-reference".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("a single-threaded tokio runtime");
-                runtime.block_on(async move {
-                    let endpoint = Endpoint::new(config, seed);
-                    match Loop::new(endpoint, sockets, shared, inner) {
-                        Ok(node) => node.serve(receiver).await,
-                        Err(error) => panic!("registering the reference's sockets: {error}"),
-                    }
-                })
-            })
-            .map_err(|error| format!("starting the reference thread: {error}"))?;
-        Ok(ReferenceNode { commands, observed, thread: Some(thread), next_sequence: 1 })
-    }
-
-    fn ask<T>(&self, command: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, String> {
-        let (reply, answer) = oneshot::channel();
-        self.commands.send(command(reply)).map_err(|_| "the reference engine has stopped".to_owned())?;
-        answer.blocking_recv().map_err(|_| "the reference engine stopped before answering".to_owned())
-    }
-
-    pub fn initiate(&self, connection: &str) -> Result<(), String> {
-        self.ask(|reply| Command::Initiate(connection.to_owned(), reply))?
-    }
-
-    pub fn observed(&self) -> MutexGuard<'_, Observed> {
-        self.observed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Polls what the engine observed until `probe` finds something or `timeout` passes.
-    pub fn wait<T>(&self, timeout: Duration, mut probe: impl FnMut(&Observed) -> Option<T>) -> Option<T> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(found) = probe(&self.observed()) {
-                return Some(found);
-            }
-            if Instant::now() >= deadline || self.thread.as_ref().is_none_or(|thread| thread.is_finished()) {
-                return None;
-            }
-            thread::sleep(POLL);
+    inner: Ipv4Addr,
+    commands: mpsc::UnboundedReceiver<Command>,
+) -> Vec<Event> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a single-threaded tokio runtime");
+    runtime.block_on(async move {
+        let endpoint = Endpoint::new(config, seed);
+        match Loop::new(endpoint, sockets, observed, inner) {
+            Ok(node) => node.serve(commands).await,
+            Err(error) => panic!("registering the reference's sockets: {error}"),
         }
-    }
-
-    /// One ICMP echo from the userspace stack through the tunnel; the round-trip time.
-    pub fn ping(
-        &mut self,
-        source: Ipv4Addr,
-        destination: Ipv4Addr,
-        timeout: Duration,
-    ) -> Result<Duration, String> {
-        let sequence = self.next_sequence;
-        self.next_sequence = self.next_sequence.wrapping_add(1);
-        let identifier = std::process::id() as u16;
-        let request = Echo {
-            source,
-            destination,
-            request: true,
-            identifier,
-            sequence,
-            data: b"ikelab reference".to_vec(),
-        };
-        let started = Instant::now();
-        self.ask(|reply| Command::SendInner(request.to_packet(), reply))??;
-        let answered = self.wait(timeout, |observed| {
-            observed
-                .echo_replies
-                .iter()
-                .any(|echo| echo.identifier == identifier && echo.sequence == sequence)
-                .then_some(())
-        });
-        answered
-            .map(|()| started.elapsed())
-            .ok_or_else(|| format!("no echo reply from {destination} within {timeout:?}"))
-    }
-
-    pub fn keys(&self) -> Result<KeyMaterial, String> {
-        self.ask(Command::Keys)?
-    }
-
-    /// Deletes the SAs (telling the peer), stops the engine, and returns every event.
-    pub fn finish(mut self) -> Vec<Event> {
-        self.stop()
-    }
-
-    fn stop(&mut self) -> Vec<Event> {
-        let _ = self.commands.send(Command::Shutdown);
-        match self.thread.take().map(thread::JoinHandle::join) {
-            Some(Ok(events)) => events,
-            Some(Err(_)) => {
-                eprintln!("ikelab: the reference engine's thread panicked");
-                Vec::new()
-            }
-            None => Vec::new(),
-        }
-    }
+    })
 }
 
-impl Drop for ReferenceNode {
-    fn drop(&mut self) {
-        self.stop();
-    }
+/// One running echo stream.
+struct Stream {
+    spec: StreamSpec,
+    sent: u16,
+    next_at: tokio::time::Instant,
 }
 
-fn open_sockets(address: Ipv4Addr) -> io::Result<StdSockets> {
-    let udp = |port| {
-        let socket = StdUdpSocket::bind(SocketAddr::new(IpAddr::V4(address), port))?;
-        socket.set_nonblocking(true)?;
-        Ok::<_, io::Error>(socket)
-    };
-    let esp = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(ESP_PROTOCOL)))?;
-    esp.set_nonblocking(true)?;
-    Ok(StdSockets { ike: udp(IKE_PORT)?, nat_t: udp(NAT_T_PORT)?, esp })
-}
-
-/// The engine and its sockets, driven by one task.
 struct Loop {
     endpoint: Endpoint,
     ike: UdpSocket,
@@ -207,6 +63,7 @@ struct Loop {
     observed: Arc<Mutex<Observed>>,
     inner: Ipv4Addr,
     origin: tokio::time::Instant,
+    streams: Vec<Stream>,
     events: Vec<Event>,
 }
 
@@ -227,6 +84,7 @@ impl Loop {
             observed,
             inner,
             origin: tokio::time::Instant::now(),
+            streams: Vec::new(),
             events: Vec::new(),
         })
     }
@@ -235,18 +93,24 @@ impl Loop {
         Timestamp::from_duration(self.origin.elapsed())
     }
 
+    fn observed(&self) -> MutexGuard<'_, Observed> {
+        self.observed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     async fn serve(mut self, mut commands: mpsc::UnboundedReceiver<Command>) -> Vec<Event> {
         let mut ike_buffer = vec![0u8; 65536];
         let mut nat_t_buffer = vec![0u8; 65536];
         let mut esp_buffer = vec![0u8; 65536];
+        let mut sampler = tokio::time::interval(SESSION_SAMPLE);
         loop {
             self.flush();
             let wake =
                 self.endpoint.poll_timeout().map(|at| self.origin + Duration::from_millis(at.as_millis()));
+            let next_echo = self.streams.iter().map(|stream| stream.next_at).min();
             tokio::select! {
                 received = self.ike.recv_from(&mut ike_buffer) => self.datagram(IKE_PORT, received, &ike_buffer),
                 received = self.nat_t.recv_from(&mut nat_t_buffer) => self.datagram(NAT_T_PORT, received, &nat_t_buffer),
-                received = receive_raw(&self.esp, &mut esp_buffer) => self.raw_esp(received, &esp_buffer),
+                received = sockets::receive_raw(&self.esp, &mut esp_buffer) => self.raw_esp(received, &esp_buffer),
                 command = commands.recv() => match command {
                     Some(Command::Shutdown) | None => break,
                     Some(command) => self.command(command),
@@ -255,6 +119,8 @@ impl Loop {
                     let now = self.now();
                     self.endpoint.handle_timeout(now);
                 }
+                () = sleep_until(next_echo) => self.send_due_echoes(),
+                _ = sampler.tick() => self.sample_session(),
             }
         }
         let now = self.now();
@@ -281,13 +147,7 @@ impl Loop {
     fn raw_esp(&mut self, received: io::Result<usize>, buffer: &[u8]) {
         let Ok(length) = received else { return };
         let packet = &buffer[..length];
-        let header_len = usize::from(packet.first().copied().unwrap_or(0) & 0x0f) * 4;
-        if packet.len() < header_len.max(20) {
-            return;
-        }
-        let address =
-            |at: usize| IpAddr::V4(Ipv4Addr::new(packet[at], packet[at + 1], packet[at + 2], packet[at + 3]));
-        let (source, destination) = (SocketAddr::new(address(12), 0), SocketAddr::new(address(16), 0));
+        let Some((source, destination, header_len)) = sockets::ipv4_addresses(packet) else { return };
         let now = self.now();
         engine_api::handle_esp(&mut self.endpoint, now, source, destination, &packet[header_len..]);
     }
@@ -305,7 +165,65 @@ impl Loop {
             Command::Keys(reply) => {
                 let _ = reply.send(Ok(engine_api::keys(&self.endpoint)));
             }
+            Command::Forget(Forget::All) => self.endpoint.forget_all(),
+            Command::Forget(Forget::Ike) => self.endpoint.forget_ike_sas(),
+            Command::Delete(scope, connection) => match scope {
+                SaScope::Phase1 => self.endpoint.delete_ike_sas(now, &connection),
+                SaScope::Phase2 => self.endpoint.delete_ipsec_sas(now, &connection),
+                SaScope::Both => self.endpoint.delete_connection(now, &connection),
+            },
+            Command::Snapshot(reply) => {
+                let _ = reply.send(Snapshot {
+                    sessions: self.endpoint.show_session(now),
+                    established: self.endpoint.established(),
+                    ipsec_sas: self.endpoint.ipsec_sas(),
+                    counters: self.endpoint.counters().clone(),
+                });
+            }
+            Command::Stream(spec) => {
+                self.streams.push(Stream { spec, sent: 0, next_at: tokio::time::Instant::now() });
+            }
             Command::Shutdown => {}
+        }
+    }
+
+    /// Sends the echo requests of every stream that is due.
+    fn send_due_echoes(&mut self) {
+        let now = tokio::time::Instant::now();
+        let mut due = Vec::new();
+        for stream in self.streams.iter_mut().filter(|stream| stream.next_at <= now) {
+            stream.sent += 1;
+            stream.next_at += stream.spec.interval;
+            due.push((stream.spec, stream.sent));
+        }
+        self.streams.retain(|stream| stream.sent < stream.spec.count);
+        for (spec, sequence) in due {
+            let echo = Echo {
+                source: spec.source,
+                destination: spec.destination,
+                request: true,
+                identifier: spec.identifier,
+                sequence,
+                data: vec![0x5a; spec.payload],
+            };
+            let timestamp = self.now();
+            let protected = engine_api::send_inner(&mut self.endpoint, timestamp, &echo.to_packet()).is_ok();
+            self.observed().stream_requests.push(StreamRequest {
+                identifier: spec.identifier,
+                sequence,
+                sent_at: Instant::now(),
+                protected,
+            });
+        }
+    }
+
+    fn sample_session(&mut self) {
+        let status =
+            self.endpoint.show_session(self.now()).first().map(|view| view.status.ios_name().to_owned());
+        let Some(status) = status else { return };
+        let mut observed = self.observed();
+        if observed.session_status() != Some(status.as_str()) {
+            observed.session_history.push((Instant::now(), status));
         }
     }
 
@@ -330,6 +248,9 @@ impl Loop {
     fn send(&mut self, outgoing: Outgoing) {
         let result = match outgoing {
             Outgoing::Udp { local, remote, payload } => {
+                if payload == isakmp::natt::KEEPALIVE {
+                    self.observed().keepalives_sent += 1;
+                }
                 let socket = if local.port() == NAT_T_PORT { &self.nat_t } else { &self.ike };
                 // A plain sendto(2): tokio's try_send_to reports WouldBlock until the
                 // reactor has seen the socket writable, which drops the first message.
@@ -346,10 +267,26 @@ impl Loop {
 
     fn event(&mut self, event: Event) {
         let mut observed = self.observed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let sa_event = |kind, reason: &str| SaEvent { at: Instant::now(), kind, reason: reason.to_owned() };
         match &event {
             Event::IkeSaEstablished(info) => observed.ike_sas.push(info.clone()),
             Event::IkeSaFailed { connection, peer, reason } => {
-                observed.failures.push(format!("{connection} with {peer}: {reason}"));
+                let reason = format!("{connection} with {peer}: {reason}");
+                observed.sa_events.push(sa_event(SaEventKind::IkeSaFailed, &reason));
+            }
+            Event::IkeSaDeleted { reason, .. } => {
+                observed.sa_events.push(sa_event(SaEventKind::IkeSaDeleted, reason));
+            }
+            Event::IpsecSaFailed { reason, .. } => {
+                observed.sa_events.push(sa_event(SaEventKind::IpsecSaFailed, reason));
+            }
+            Event::IpsecSaDeleted { reason, .. } => {
+                observed.sa_events.push(sa_event(SaEventKind::IpsecSaDeleted, reason));
+            }
+            Event::Trace(trace) => {
+                if let Trace::VendorId { name } = &trace.trace {
+                    observed.peer_vendor_ids.push(name.clone());
+                }
             }
             _ => {}
         }
@@ -368,28 +305,18 @@ impl Loop {
     fn echo(&mut self, echo: Echo) {
         if echo.request && echo.destination == self.inner {
             let now = self.now();
-            let answered = engine_api::send_inner(&mut self.endpoint, now, &echo.reply().to_packet()).is_ok();
-            self.observed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).echo_requests_answered +=
-                u32::from(answered);
+            if engine_api::send_inner(&mut self.endpoint, now, &echo.reply().to_packet()).is_ok() {
+                self.observed().echo_requests_answered.push(Instant::now());
+            }
         } else if !echo.request {
-            self.observed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).echo_replies.push(echo);
+            self.observed().echo_replies.push((Instant::now(), echo));
         }
     }
 
     fn note_unhandled(&self, what: String) {
-        let mut observed = self.observed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut observed = self.observed();
         if !observed.unhandled.contains(&what) {
             observed.unhandled.push(what);
-        }
-    }
-}
-
-async fn receive_raw(socket: &AsyncFd<Socket>, buffer: &mut [u8]) -> io::Result<usize> {
-    loop {
-        let mut ready = socket.readable().await?;
-        match ready.try_io(|inner| inner.get_ref().read(buffer)) {
-            Ok(result) => return result,
-            Err(_would_block) => continue,
         }
     }
 }

@@ -6,11 +6,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::Args;
-use harness::cases::catalogue;
+use harness::cases::{Case, catalogue};
 use harness::expectations::Expectations;
 use harness::report::terminal;
 use harness::runner::schedule::{self, Partition};
 use harness::runner::{CaseReport, Mode};
+use harness::scenario::Catalogue;
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -19,12 +20,19 @@ pub struct RunArgs {
     /// Where each case's folder (capture, keys, traces, logs) and the reports go.
     #[arg(long, default_value = "results")]
     results: PathBuf,
+    /// Run only the scenarios of this theme (`policy-order`, `nat-t`, ...).
+    #[arg(long)]
+    theme: Option<String>,
     /// Cases run at once, each in its own namespaces.
     #[arg(long, default_value_t = 6)]
     jobs: usize,
     /// This runner's share of the matrix: slice:M/N or hash:M/N.
     #[arg(long)]
     partition: Option<Partition>,
+    /// Read the scenario files from this folder instead of the built-in ones (its
+    /// expectations.toml too, unless --expectations says otherwise).
+    #[arg(long)]
+    scenarios: Option<PathBuf>,
     /// Judge against this expectations file instead of the built-in one.
     #[arg(long)]
     expectations: Option<PathBuf>,
@@ -34,19 +42,18 @@ pub struct RunArgs {
 }
 
 pub fn main(args: &RunArgs) -> ExitCode {
-    let expectations = match &args.expectations {
-        Some(path) => Expectations::load(path),
-        None => Expectations::embedded(),
-    };
-    let expectations = match expectations {
-        Ok(expectations) => expectations,
+    let (cases, expectations) = match load(args) {
+        Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("ikelab: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let mut cases: Vec<_> =
-        catalogue::all().into_iter().filter(|case| case.matches(args.filter.as_deref())).collect();
+    let mut cases: Vec<_> = cases
+        .into_iter()
+        .filter(|case| case.matches(args.filter.as_deref()))
+        .filter(|case| args.theme.as_ref().is_none_or(|theme| case.theme == *theme))
+        .collect();
     if let Some(partition) = args.partition {
         cases = partition.select(cases);
     }
@@ -82,6 +89,20 @@ pub fn main(args: &RunArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The catalogue's cases and the expectations, built in or from the given files.
+fn load(args: &RunArgs) -> Result<(Vec<Case>, Expectations), String> {
+    let cases = match &args.scenarios {
+        Some(folder) => Catalogue::load(folder)?.cases(),
+        None => catalogue::all(),
+    };
+    let expectations = match (&args.expectations, &args.scenarios) {
+        (Some(path), _) => Expectations::load(path)?,
+        (None, Some(folder)) => Expectations::load(&folder.join("expectations.toml"))?,
+        (None, None) => Expectations::embedded()?,
+    };
+    Ok((cases, expectations))
 }
 
 fn announce(mode: Mode, args: &RunArgs, count: usize) {

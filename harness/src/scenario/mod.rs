@@ -18,7 +18,10 @@ use file::{Fields, ThemeFile};
 pub use step::{Acceptance, Action, Actor, Check, Direction, Forget, Reaction, SaKind, Step};
 
 /// The scenario files compiled into ikelab, in catalogue order.
-pub const EMBEDDED: &[(&str, &str)] = &[("basic.toml", include_str!("../../../scenarios/basic.toml"))];
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("basic.toml", include_str!("../../../scenarios/basic.toml")),
+    ("policy-order.toml", include_str!("../../../scenarios/policy-order.toml")),
+];
 
 pub const EMBEDDED_DEFAULTS: &str = include_str!("../../../scenarios/defaults.toml");
 

@@ -178,13 +178,14 @@ fn selector(out: &mut String, side: &str, selector: &TrafficSelector) {
     }
 }
 
-/// `aes128-sha2_256`, `aes_gcm16_128` (Libreswan's ESP spelling).
+/// `aes128-sha2_256`, `aes_gcm128` (Libreswan's ESP spelling; its `aes_gcm` is the
+/// 16-byte ICV, ipsec.conf(5)).
 fn esp(proposal: &EspProposal) -> String {
     use ikev1::policy::{EspCipher, EspIntegrityAlgorithm};
     let cipher = match proposal.cipher {
-        EspCipher::Aes128gcm16 => "aes_gcm16_128",
-        EspCipher::Aes192gcm16 => "aes_gcm16_192",
-        EspCipher::Aes256gcm16 => "aes_gcm16_256",
+        EspCipher::Aes128gcm16 => "aes_gcm128",
+        EspCipher::Aes192gcm16 => "aes_gcm192",
+        EspCipher::Aes256gcm16 => "aes_gcm256",
         other => other.token(),
     };
     match proposal.integrity {

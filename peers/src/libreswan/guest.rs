@@ -128,11 +128,13 @@ impl Peer for LibreswanGuest {
     fn load(&mut self, policy: &Policy) -> PeerResult<()> {
         self.share.write("ipsec.conf", &config::ipsec_conf(&self.setup(), policy)?)?;
         self.share.write("ipsec.secrets", &config::ipsec_secrets(policy)?)?;
-        self.share.run(
-            "whack --rereadsecrets && ipsec addconn --config /host/ipsec.conf --addall",
+        let status = self.share.run(
+            "whack --rereadsecrets && ipsec addconn --config /host/ipsec.conf --addall && whack --status",
             REQUEST_TIMEOUT,
         )?;
-        Ok(())
+        let conns: Vec<String> =
+            policy.connections.iter().flat_map(config::conn_names).map(|(name, _)| name).collect();
+        super::check_loaded(&status, &conns, &self.log())
     }
 
     fn initiate(&mut self, connection: &str, timeout: Duration) -> PeerResult<()> {

@@ -151,7 +151,11 @@ impl Peer for LibreswanHost {
         write_file(&conf, &config::ipsec_conf(&self.setup(), policy)?)?;
         write_file(&self.dir.join("ipsec.secrets"), &config::ipsec_secrets(policy)?)?;
         self.control("whack", &["--rereadsecrets"])?;
-        self.control("addconn", &["--config", &conf.to_string_lossy(), "--addall"]).map(drop)
+        self.control("addconn", &["--config", &conf.to_string_lossy(), "--addall"])?;
+        let status = self.control("whack", &["--status"])?;
+        let conns: Vec<String> =
+            policy.connections.iter().flat_map(config::conn_names).map(|(name, _)| name).collect();
+        super::check_loaded(&status, &conns, &self.log())
     }
 
     /// Phase 1 only: returns once the ISAKMP SA is up (Quick Mode cannot succeed here).

@@ -15,7 +15,24 @@ mod status;
 pub use guest::LibreswanGuest;
 pub use host::LibreswanHost;
 
-use crate::peer::{PeerStatus, SaScope};
+use crate::peer::{PeerError, PeerResult, PeerStatus, SaScope};
+
+/// `ipsec addconn` exits 0 even when pluto refuses a connection; the refusal is in
+/// pluto's log (`"x": failed to add connection: ...`) and the conn is missing from
+/// `whack --status`. A refused policy must fail the load, saying why.
+fn check_loaded(status: &str, conns: &[String], log: &str) -> PeerResult<()> {
+    let missing: Vec<&String> =
+        conns.iter().filter(|conn| !status.contains(&format!("\"{conn}\":"))).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let refusals: Vec<&str> = log.lines().filter(|line| line.contains("failed to add connection")).collect();
+    Err(PeerError::Control {
+        peer: config::PEER,
+        command: format!("ipsec addconn (connections {missing:?} not loaded)"),
+        output: refusals.last().map_or_else(|| "pluto gave no reason".to_owned(), |line| line.to_string()),
+    })
+}
 
 /// The `whack --deletestate` serials that delete `scope` of these conns, IPsec SAs
 /// before their ISAKMP SA (pluto sends a Delete for each established one).

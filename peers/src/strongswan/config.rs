@@ -34,8 +34,9 @@ pub(crate) const EMPTY_SWANCTL_CONF: &str = "connections {\n}\nsecrets {\n}\n";
 const KEEPALIVE_SECS: u32 = 5;
 
 /// Plugins charon loads: kernel-libipsec before kernel-netlink so it owns the IPsec
-/// interface (ESP in userspace, always UDP-encapsulated).
-const CHARON_PLUGINS: &str = "random nonce aes sha1 sha2 md5 hmac gmp kdf pem pkcs1 x509 pubkey \
+/// interface (ESP in userspace, always UDP-encapsulated); openssl for 3DES and gcm for
+/// AES-GCM, which the native plugins lack.
+const CHARON_PLUGINS: &str = "random nonce aes sha1 sha2 md5 hmac gmp gcm openssl kdf pem pkcs1 x509 pubkey \
                               kernel-libipsec kernel-netlink socket-default vici updown";
 const SWANCTL_PLUGINS: &str = "random nonce aes sha1 sha2 md5 hmac gmp pem pkcs1 x509 pubkey";
 

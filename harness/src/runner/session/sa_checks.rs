@@ -68,11 +68,13 @@ impl Session<'_> {
     pub(super) fn phase1_fails(&mut self, notify: Option<&str>, within: Option<u64>) -> StepResult {
         let timeout = self.within(within);
         let since = self.last_disruption;
-        // Done early once the reference saw the refusal (and the notify, if named).
+        // Done early once the reference saw the named notify, or else a refusal.
         let settled = self.poll(timeout, |session| {
-            let failed = session.node()?.observed().failures().any(|event| event.at >= since);
-            let notified = notify.is_none_or(|name| session.notified(name).unwrap_or(0) > 0);
-            Ok((failed && notified).then_some(()))
+            let settled = match notify {
+                Some(name) => session.notified(name)? > 0,
+                None => session.node()?.observed().failures().any(|event| event.at >= since),
+            };
+            Ok(settled.then_some(()))
         })?;
         let snapshot = self.snapshot()?;
         if let Some(info) = snapshot.established.first() {
@@ -163,12 +165,14 @@ impl Session<'_> {
         let timeout = self.within(within);
         let since = self.last_disruption;
         self.poll(timeout, |session| {
-            let failed = session.node()?.observed().sa_events.iter().any(|event| {
-                event.at >= since
-                    && matches!(event.kind, SaEventKind::IpsecSaFailed | SaEventKind::IkeSaFailed)
-            });
-            let notified = notify.is_none_or(|name| session.notified(name).unwrap_or(0) > 0);
-            Ok((failed && notified).then_some(()))
+            let settled = match notify {
+                Some(name) => session.notified(name)? > 0,
+                None => session.node()?.observed().sa_events.iter().any(|event| {
+                    event.at >= since
+                        && matches!(event.kind, SaEventKind::IpsecSaFailed | SaEventKind::IkeSaFailed)
+                }),
+            };
+            Ok(settled.then_some(()))
         })?;
         if let Some(sa) = self.snapshot()?.ipsec_sas.first() {
             return Err(format!(

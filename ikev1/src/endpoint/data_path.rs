@@ -113,8 +113,12 @@ impl Endpoint {
             Ok((spi, decapsulated)) => {
                 let Some(record) = self.children.get_mut(spi) else { return };
                 let (ike_sa, connection) = (record.sa.ike_sa, record.sa.connection.clone());
+                let moved = record.sa.udp_encapsulated && record.sa.remote != source;
                 if let Some(sa) = self.sas.get_mut(&ike_sa) {
                     sa.heard_from_peer(now);
+                }
+                if moved {
+                    self.follow_esp_peer(now, ike_sa, source);
                 }
                 if let Inner::Packet(_) = decapsulated.inner {
                     self.core.out.event(Event::InnerPacket { connection, inbound_spi: spi, packet: inner });
@@ -135,6 +139,16 @@ impl Endpoint {
                 );
             }
         }
+    }
+
+    /// Valid ESP-in-UDP came from a new address or port (RFC 3947 7).
+    fn follow_esp_peer(&mut self, now: Timestamp, ike_sa: isakmp::Cookie, source: SocketAddr) {
+        let mut requests = Vec::new();
+        let mut ctx = self.core.context(now, &mut requests);
+        if let Some(sa) = self.sas.get_mut(&ike_sa) {
+            sa.follow_esp_peer(&mut ctx, source);
+        }
+        self.finish(now, requests);
     }
 
     /// RFC 2408 3.14.1 INVALID-SPI: tell the sender through an ISAKMP SA with

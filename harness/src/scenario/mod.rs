@@ -21,6 +21,9 @@ pub use step::{Acceptance, Action, Actor, Check, Direction, Forget, Reaction, Sa
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("basic.toml", include_str!("../../../scenarios/basic.toml")),
     ("policy-order.toml", include_str!("../../../scenarios/policy-order.toml")),
+    ("lifetimes.toml", include_str!("../../../scenarios/lifetimes.toml")),
+    ("nat-t.toml", include_str!("../../../scenarios/nat-t.toml")),
+    ("pfs.toml", include_str!("../../../scenarios/pfs.toml")),
 ];
 
 pub const EMBEDDED_DEFAULTS: &str = include_str!("../../../scenarios/defaults.toml");

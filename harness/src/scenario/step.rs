@@ -200,7 +200,8 @@ pub enum Check {
     Nat { detected: bool },
     /// Whether both sides' IPsec SAs carry ESP in UDP (RFC 3948).
     UdpEncapsulation { expected: bool },
-    /// The NAT-T version both sides agreed on: `rfc3947`, `draft-03`, `draft-02`, `none`.
+    /// The NAT-T version both sides agreed on: `rfc3947`, `draft-03`, `draft-02`,
+    /// `draft` (either draft) or `none`.
     NatTVersion { version: String },
     /// The reference's counters show a notify of this type.
     Notify {

@@ -10,7 +10,10 @@
 //! 000 "sw":   ESP algorithm newest: AES_CBC_128-HMAC_SHA2_256_128; pfsgroup=MODP2048
 //! ```
 //! The first `esp.SPI@address` is the outbound SA (the peer's SPI), the second the
-//! inbound one. Port 4500 after the conn name means NAT-T: ESP in UDP.
+//! inbound one. A port other than 500 after the conn name (4500, or what a NAT mapped
+//! it to) means NAT-T: ESP in UDP. `pfsgroup=` is the connection's configured group,
+//! whatever Quick Mode negotiated (pluto 4.10 as responder accepts the initiator's
+//! group and still shows its own).
 
 use std::collections::BTreeMap;
 
@@ -43,7 +46,8 @@ pub(crate) fn parse_whack_status(text: &str) -> PeerStatus {
                     installed: rest.contains("(IPsec SA established)"),
                     state,
                     mode: "tunnel".into(),
-                    udp_encapsulated: port == Some(4500),
+                    // NAT-T moved the exchange off 500: to 4500, or to a port a NAT mapped.
+                    udp_encapsulated: port.is_some_and(|port| port != 500),
                     rekey_in_secs: number_after(rest, "REPLACE in "),
                     ..ChildSaStatus::default()
                 },
@@ -75,6 +79,7 @@ pub(crate) fn parse_whack_status(text: &str) -> PeerStatus {
         if let Some(Some((proposal, pfs))) = esp_algorithms.get(&child.name) {
             child.proposal = Some(proposal.clone());
             child.pfs_group = pfs.clone();
+            child.pfs_group_is_configured = true;
         }
         child
     };
@@ -165,7 +170,11 @@ fn ike_proposal(text: &str) -> Option<String> {
 /// `AES_CBC_128-HMAC_SHA2_256_128; pfsgroup=MODP2048` -> (`aes128-sha256`, `modp2048`).
 fn esp_proposal(text: &str) -> Option<(String, Option<String>)> {
     let (algorithms, pfs) = match text.split_once(';') {
-        Some((algorithms, rest)) => (algorithms, rest.trim().strip_prefix("pfsgroup=").map(group_token)),
+        // `<n/a>`: no PFS configured.
+        Some((algorithms, rest)) => (
+            algorithms,
+            rest.trim().strip_prefix("pfsgroup=").filter(|group| !group.starts_with('<')).map(group_token),
+        ),
         None => (text, None),
     };
     let mut parts = algorithms.trim().split('-');

@@ -67,6 +67,9 @@ pub struct ChildSaStatus {
     pub proposal: Option<String>,
     /// The Quick Mode PFS group (`modp2048`), if PFS was used.
     pub pfs_group: Option<String>,
+    /// `pfs_group` is the connection's configured group, not the negotiated one:
+    /// pluto's `whack --status` shows its policy even when it accepted another group.
+    pub pfs_group_is_configured: bool,
     pub bytes_in: Option<u64>,
     pub bytes_out: Option<u64>,
     pub packets_in: Option<u64>,

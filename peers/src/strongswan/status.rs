@@ -72,6 +72,7 @@ fn child_sa(fields: &Fields<'_>) -> ChildSaStatus {
         spi_out: fields.hex("spi-out"),
         proposal: esp_proposal(fields),
         pfs_group: fields.text("dh-group").map(|group| group_token(&group)),
+        pfs_group_is_configured: false,
         bytes_in: fields.number("bytes-in"),
         bytes_out: fields.number("bytes-out"),
         packets_in: fields.number("packets-in"),

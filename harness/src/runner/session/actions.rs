@@ -110,6 +110,8 @@ impl Session<'_> {
             _ => (self.station.network.peer().inner(), self.station.network.reference().inner()),
         };
         let identifier = FIRST_STREAM_ID + self.streams.len() as u16;
+        // Before the start: the first echo may be answered before the call returns.
+        let started = Instant::now();
         match from {
             Actor::Reference => self.node()?.stream(StreamSpec {
                 source,
@@ -125,7 +127,6 @@ impl Session<'_> {
                 .start_traffic(Traffic { source, destination, count, interval, payload })
                 .map_err(|error| format!("starting the peer's pings: {error}"))?,
         }
-        let started = Instant::now();
         self.streams.push(Stream { from, identifier, count, started, ends: started + interval * count });
         Ok(Found::new(
             format!(

@@ -65,7 +65,8 @@ impl Session<'_> {
         }
     }
 
-    /// The best NAT-T version both announced (RFC 3947 over the drafts), or `none`.
+    /// The best NAT-T version both announced (RFC 3947 over the drafts), or `none`;
+    /// `draft` accepts either draft.
     pub(super) fn nat_t_version(&mut self, version: &str) -> StepResult {
         let peer_ids = self.node()?.observed().peer_vendor_ids.clone();
         let ours = &self.case.reference.nat_traversal;
@@ -81,7 +82,8 @@ impl Session<'_> {
             .map_or("none", |(name, _)| name);
         let detail = format!("agreed {agreed}; the peer's vendor IDs: {peer_ids:?}");
         let values = json!({ "agreed": agreed, "peer_vendor_ids": peer_ids });
-        if agreed == version {
+        // `draft`: whichever draft both announce (peers differ in which they send).
+        if agreed == version || (version == "draft" && agreed.starts_with("draft-")) {
             Ok(Found::new(detail, values))
         } else {
             Err(format!("expected {version}, {detail}"))

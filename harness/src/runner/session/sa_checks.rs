@@ -144,7 +144,10 @@ impl Session<'_> {
         let child = child.map_err(|error| {
             format!("the peer has no IPsec SA with SPIs {}/{}: {error}", sa.outbound_spi, sa.inbound_spi)
         })?;
-        if child.proposal.as_deref() != Some(proposal.as_str()) || child.pfs_group != pfs {
+        // A peer that shows only its configured PFS group cannot contradict the
+        // negotiated one; the reference's own check above stands for both.
+        let pfs_differs = !child.pfs_group_is_configured && child.pfs_group != pfs;
+        if child.proposal.as_deref() != Some(proposal.as_str()) || pfs_differs {
             return Err(format!("the peer reports {:?} PFS {:?}", child.proposal, child.pfs_group));
         }
         Ok(Found::new(

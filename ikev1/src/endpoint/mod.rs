@@ -568,7 +568,13 @@ impl Endpoint {
             }
         }
         self.sas.retain(|_, sa| !sa.is_dead());
-        if !self.pending_invalid_spis.is_empty() {
+        // Only when one of them can go now: flush_invalid_spis calls finish again,
+        // and an SPI still waiting for its ISAKMP SA would recurse without end.
+        let deliverable = self
+            .pending_invalid_spis
+            .iter()
+            .any(|(peer, _)| self.sas.values().any(|sa| sa.is_established() && sa.remote.ip() == *peer));
+        if deliverable {
             self.flush_invalid_spis(now);
         }
     }

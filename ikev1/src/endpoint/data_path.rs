@@ -194,7 +194,17 @@ impl Endpoint {
             (None, Some(connection)) => {
                 self.invalid_spi_reports.insert((peer, spi), now);
                 self.pending_invalid_spis.push((peer, spi));
-                let _ = self.start_phase1(now, &connection, Vec::new());
+                // One Phase 1 with the peer at a time: a second one would carry
+                // INITIAL-CONTACT too, and the peer would drop the first with what
+                // was negotiated over it (RFC 2407 4.6.3.3). The report waits for
+                // whichever ISAKMP SA comes up.
+                let negotiating = self
+                    .sas
+                    .values()
+                    .any(|sa| !sa.is_established() && !sa.is_dead() && sa.remote.ip() == peer);
+                if !negotiating {
+                    let _ = self.start_phase1(now, &connection, Vec::new());
+                }
             }
             (None, None) => {}
         }

@@ -24,6 +24,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("lifetimes.toml", include_str!("../../../scenarios/lifetimes.toml")),
     ("nat-t.toml", include_str!("../../../scenarios/nat-t.toml")),
     ("pfs.toml", include_str!("../../../scenarios/pfs.toml")),
+    ("invalid-spi.toml", include_str!("../../../scenarios/invalid-spi.toml")),
+    ("dpd.toml", include_str!("../../../scenarios/dpd.toml")),
+    ("delete.toml", include_str!("../../../scenarios/delete.toml")),
+    ("initial-contact.toml", include_str!("../../../scenarios/initial-contact.toml")),
 ];
 
 pub const EMBEDDED_DEFAULTS: &str = include_str!("../../../scenarios/defaults.toml");

@@ -209,6 +209,9 @@ pub enum Check {
         direction: Direction,
         #[serde(default = "one")]
         at_least: u32,
+        /// Wait up to this long for the count (default: look once).
+        #[serde(default)]
+        within_secs: Option<u64>,
     },
     /// The reference never sent or received this notify.
     NoNotify { name: String, direction: Direction },

@@ -210,6 +210,14 @@ impl Peer for LibreswanGuest {
     }
 
     fn delete(&mut self, connection: &str, scope: SaScope) -> PeerResult<()> {
+        // Both phases is what an operator's `ipsec down` (whack --terminate) does: no
+        // revival follows.
+        if scope == SaScope::Both {
+            for conn in self.conns(connection) {
+                self.share.run(&format!("whack --name {conn} --terminate"), REQUEST_TIMEOUT)?;
+            }
+            return Ok(());
+        }
         let status = self.status()?;
         for serial in super::states_to_delete(&status, &self.conns(connection), scope) {
             self.share.run(&format!("whack --deletestate {serial}"), REQUEST_TIMEOUT)?;

@@ -218,6 +218,14 @@ impl Peer for LibreswanHost {
 
     fn delete(&mut self, connection: &str, scope: SaScope) -> PeerResult<()> {
         let conf = fs::read_to_string(self.dir.join("ipsec.conf")).unwrap_or_default();
+        // Both phases is what an operator's `ipsec down` (whack --terminate) does: no
+        // revival follows.
+        if scope == SaScope::Both {
+            for conn in super::conns_of(&conf, connection) {
+                self.control("whack", &["--name", &conn, "--terminate"])?;
+            }
+            return Ok(());
+        }
         let status = self.status()?;
         for serial in super::states_to_delete(&status, &super::conns_of(&conf, connection), scope) {
             self.control("whack", &["--deletestate", &serial])?;

@@ -35,7 +35,8 @@ fn check_loaded(status: &str, conns: &[String], log: &str) -> PeerResult<()> {
 }
 
 /// The `whack --deletestate` serials that delete `scope` of these conns, IPsec SAs
-/// before their ISAKMP SA (pluto sends a Delete for each established one).
+/// before their ISAKMP SA (pluto sends a Delete for each established one). A
+/// connection pluto brought up is revived at once after such a delete.
 fn states_to_delete(status: &PeerStatus, conns: &[String], scope: SaScope) -> Vec<String> {
     let ours = status.ike_sas.iter().filter(|sa| conns.contains(&sa.connection));
     let mut serials = Vec::new();

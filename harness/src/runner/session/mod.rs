@@ -215,7 +215,9 @@ impl Session<'_> {
             Check::Nat { detected } => self.nat(*detected),
             Check::UdpEncapsulation { expected } => self.udp_encapsulation(*expected),
             Check::NatTVersion { version } => self.nat_t_version(version),
-            Check::Notify { name, direction, at_least } => self.notify(name, *direction, *at_least),
+            Check::Notify { name, direction, at_least, within_secs } => {
+                self.notify(name, *direction, *at_least, *within_secs)
+            }
             Check::NoNotify { name, direction } => self.no_notify(name, *direction),
             Check::Session { status, within_secs } => self.session(status, *within_secs),
             Check::SessionSeen { status } => self.session_seen(status),

@@ -36,7 +36,16 @@ impl Session<'_> {
         ))
     }
 
-    pub(super) fn notify(&mut self, name: &str, direction: Direction, at_least: u32) -> StepResult {
+    pub(super) fn notify(
+        &mut self,
+        name: &str,
+        direction: Direction,
+        at_least: u32,
+        within: Option<u64>,
+    ) -> StepResult {
+        let wanted = u64::from(at_least);
+        let timeout = within.map(std::time::Duration::from_secs).unwrap_or_default();
+        self.poll(timeout, |session| Ok((session.notify_count(name, direction)? >= wanted).then_some(())))?;
         let count = self.notify_count(name, direction)?;
         let counters = self.snapshot()?.counters;
         let values = json!({ "sent": counters.notifies_sent, "received": counters.notifies_received });

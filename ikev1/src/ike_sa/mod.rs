@@ -462,7 +462,7 @@ impl IkeSa {
                 peer_port: remote.port(),
             },
         );
-        if let Some(response) = self.flight.answer_to(bytes) {
+        if let Some(response) = self.flight.answer_to(bytes).or_else(|| self.quick_mode_answer_to(bytes)) {
             ctx.out.counters.drop(DropReason::Duplicate);
             self.trace(ctx, Trace::DuplicateRequest);
             self.transmit(ctx, response);

@@ -125,6 +125,13 @@ impl IkeSa {
         self.quick_modes.insert(message_id, quick_mode);
     }
 
+    /// Our answer to a Quick Mode message we already answered, recognised by its
+    /// bytes: a retransmitted QM1 or QM2 no longer decrypts, since its message ID's
+    /// IV has moved on (RFC 2409 Appendix B), yet it must be answered again.
+    pub(super) fn quick_mode_answer_to(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        self.quick_modes.values().find_map(|quick_mode| quick_mode.flight.answer_to(bytes))
+    }
+
     /// A Quick Mode message (QM1 at a responder, QM2 at an initiator, QM3 at a responder).
     pub(super) fn quick_mode(&mut self, ctx: &mut Context<'_>, mut received: Received) {
         let message_id = received.message_id();

@@ -201,8 +201,28 @@ impl Parser<'_> {
                 self.at += 1;
                 return Some(items);
             }
-            items.push(self.word());
+            let item = self.list_item();
+            // Text the grammar does not know must end the parse, not loop on it.
+            if item.is_empty() {
+                return None;
+            }
+            items.push(item);
         }
+    }
+
+    /// A list item, with the `[protocol/port]` a traffic selector may carry:
+    /// `198.51.100.1/32[icmp]`, `10.0.0.0/8[udp/53]`.
+    fn list_item(&mut self) -> String {
+        let mut item = self.word();
+        if !item.is_empty() && self.peek() == Some(b'[') {
+            let start = self.at;
+            while self.peek().is_some_and(|byte| byte != b']') {
+                self.at += 1;
+            }
+            self.at = (self.at + 1).min(self.text.len());
+            item.push_str(&String::from_utf8_lossy(&self.text[start..self.at]));
+        }
+        item
     }
 
     fn word(&mut self) -> String {
@@ -233,6 +253,17 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selectors_with_protocols_parse_and_junk_ends_the_parse() {
+        let raw = "list-sa event {c {uniqueid=3 version=1 state=ESTABLISHED child-sas {inner-4 {name=inner \
+                   uniqueid=4 state=INSTALLED local-ts=[198.51.100.129/32[icmp]] remote-ts=[198.51.100.1/32[udp/53]]}}}}";
+        let status = parse_list_sas(raw).unwrap();
+        let child = &status.ike_sas[0].children[0];
+        assert_eq!(child.local_ts, ["198.51.100.129/32[icmp]"]);
+        assert_eq!(child.remote_ts, ["198.51.100.1/32[udp/53]"]);
+        assert!(parse_list_sas("list-sa event {c {x=[a [ ]}}").is_err());
+    }
 
     /// Real output of swanctl 5.9.8 after Main Mode + Quick Mode with PFS and one ping.
     const RAW: &str = "list-sa event {mm {uniqueid=1 version=1 state=ESTABLISHED local-host=192.0.2.1 \

@@ -28,6 +28,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("dpd.toml", include_str!("../../../scenarios/dpd.toml")),
     ("delete.toml", include_str!("../../../scenarios/delete.toml")),
     ("initial-contact.toml", include_str!("../../../scenarios/initial-contact.toml")),
+    ("authentication.toml", include_str!("../../../scenarios/authentication.toml")),
+    ("selectors.toml", include_str!("../../../scenarios/selectors.toml")),
+    ("resilience.toml", include_str!("../../../scenarios/resilience.toml")),
 ];
 
 pub const EMBEDDED_DEFAULTS: &str = include_str!("../../../scenarios/defaults.toml");

@@ -16,12 +16,16 @@
 //! - NAT-T vendor ID choices -> `nat-ikev1-method`; kilobyte lifetimes ->
 //!   `ipsec-max-bytes` (a local limit: pluto does not negotiate it in IKEv1).
 //! - `keyingtries=1`, so a failed initiation ends instead of retrying forever.
-//! - A host local selector becomes `leftsourceip`, so _updown installs a route to the
-//!   remote selector (the guest has no other route to it).
+//! - The host's own inner address, when the local selector covers it (or a host local
+//!   selector), becomes `leftsourceip`, so _updown installs a route to the remote
+//!   selector (the guest has no other route to it).
+//! - A selector's protocol and port -> `protoport` (`1/0`: pluto refuses `%any` ports
+//!   on both sides).
 //! - Responder choice, lifetime rule, invalid-SPI recovery and impairments are not
 //!   rendered (the reference engine's knobs), nor the keepalive interval (daemon-wide).
 
 use std::fmt::Write as _;
+use std::net::IpAddr;
 
 use ikev1::policy::{
     ChildPolicy, EspProposal, ExchangeMode, IkeHash, IpsecMode, NatTMode, NatTraversal, Policy,
@@ -53,12 +57,14 @@ pub(crate) fn config_setup(extra: &[String]) -> String {
 }
 
 /// The conns of every policy connection, after `setup`.
-pub(crate) fn ipsec_conf(setup: &str, policy: &Policy) -> PeerResult<String> {
+/// The conns of every policy connection, after `setup`; `inner` is the host's own
+/// address behind the tunnel, if it has one.
+pub(crate) fn ipsec_conf(setup: &str, policy: &Policy, inner: Option<IpAddr>) -> PeerResult<String> {
     let mut out = setup.to_owned();
     for view in ConnectionView::all(PEER, policy)? {
         for (name, child) in conn_names(view.connection) {
             out.push('\n');
-            conn(&mut out, &name, &view, child)?;
+            conn(&mut out, &name, &view, child, inner)?;
         }
     }
     Ok(out)
@@ -91,6 +97,7 @@ fn conn(
     name: &str,
     view: &ConnectionView<'_>,
     child: Option<&ChildPolicy>,
+    inner: Option<IpAddr>,
 ) -> PeerResult<()> {
     safe_name(PEER, name)?;
     let connection = view.connection;
@@ -139,13 +146,13 @@ fn conn(
         );
     }
     if let Some(child) = child {
-        child_settings(out, child);
+        child_settings(out, child, inner);
     }
     out.push_str("    keyingtries=1\n    auto=add\n");
     Ok(())
 }
 
-fn child_settings(out: &mut String, child: &ChildPolicy) {
+fn child_settings(out: &mut String, child: &ChildPolicy, inner: Option<IpAddr>) {
     let pfs = child.pfs.map(|group| format!(";{}", group.token())).unwrap_or_default();
     let proposals: Vec<String> =
         child.esp_proposals.iter().map(|proposal| format!("{}{pfs}", esp(proposal))).collect();
@@ -154,10 +161,13 @@ fn child_settings(out: &mut String, child: &ChildPolicy) {
         IpsecMode::Transport => "transport",
     };
     let _ = writeln!(out, "    type={mode}");
-    // A host selector is one of our own addresses: as leftsourceip, _updown routes the
-    // remote subnet with it as source, without which replies have no route at all.
-    if child.local_ts.prefix_len == 32 && child.local_ts.address.is_ipv4() {
-        let _ = writeln!(out, "    leftsourceip={}", child.local_ts.address);
+    // Our inner address (or a host selector, one of our own addresses): as
+    // leftsourceip, _updown routes the remote subnet with it as source, without which
+    // replies have no route at all.
+    let host = (child.local_ts.prefix_len == 32 && child.local_ts.address.is_ipv4())
+        .then_some(child.local_ts.address);
+    if let Some(source) = inner.filter(|address| child.local_ts.contains(*address)).or(host) {
+        let _ = writeln!(out, "    leftsourceip={source}");
     }
     selector(out, "left", &child.local_ts);
     selector(out, "right", &child.remote_ts);
@@ -173,8 +183,7 @@ fn child_settings(out: &mut String, child: &ChildPolicy) {
 fn selector(out: &mut String, side: &str, selector: &TrafficSelector) {
     let _ = writeln!(out, "    {side}subnet={}", subnet(selector));
     if selector.protocol != 0 {
-        let port = if selector.port == 0 { "%any".to_owned() } else { selector.port.to_string() };
-        let _ = writeln!(out, "    {side}protoport={}/{port}", selector.protocol);
+        let _ = writeln!(out, "    {side}protoport={}/{}", selector.protocol, selector.port);
     }
 }
 
@@ -258,7 +267,7 @@ mod tests {
 
     #[test]
     fn one_child_is_one_conn_with_the_policy_settings() {
-        let conf = ipsec_conf(&config_setup(&[]), &policy(1)).unwrap();
+        let conf = ipsec_conf(&config_setup(&[]), &policy(1), None).unwrap();
         for expected in [
             "ikev1-policy=accept",
             "conn ref\n",
@@ -277,7 +286,7 @@ mod tests {
 
     #[test]
     fn several_children_become_several_conns() {
-        let conf = ipsec_conf(&config_setup(&[]), &policy(2)).unwrap();
+        let conf = ipsec_conf(&config_setup(&[]), &policy(2), None).unwrap();
         assert!(conf.contains("conn ref-net0\n") && conf.contains("conn ref-net1\n"), "{conf}");
     }
 }

@@ -48,6 +48,8 @@ pub struct LibreswanGuest {
     uml: Option<ChildProcess>,
     /// Where the current pluto.log excerpt starts, in bytes.
     log_mark: usize,
+    /// The host's address behind the tunnel, the source of what the guest sends into it.
+    inner: Ipv4Addr,
     /// Held for its TAP device, which goes when the guest is gone.
     _port: GuestPort,
     share: Share,
@@ -116,7 +118,8 @@ impl Peer for LibreswanGuest {
             .stderr(console.try_clone().map_err(|source| io_error("console.log", source))?)
             .stdout(console);
         let uml = ChildProcess::spawn(command)?.with_grace(HALT_TIMEOUT);
-        let mut guest = LibreswanGuest { uml: Some(uml), log_mark: 0, _port: port, share, dir };
+        let mut guest =
+            LibreswanGuest { uml: Some(uml), log_mark: 0, inner: host.inner(), _port: port, share, dir };
         guest.wait_until_ready()?;
         Ok(guest)
     }
@@ -126,7 +129,8 @@ impl Peer for LibreswanGuest {
     }
 
     fn load(&mut self, policy: &Policy) -> PeerResult<()> {
-        self.share.write("ipsec.conf", &config::ipsec_conf(&self.setup(), policy)?)?;
+        let inner = Some(std::net::IpAddr::V4(self.inner));
+        self.share.write("ipsec.conf", &config::ipsec_conf(&self.setup(), policy, inner)?)?;
         self.share.write("ipsec.secrets", &config::ipsec_secrets(policy)?)?;
         let status = self.share.run(
             "whack --rereadsecrets && ipsec addconn --config /host/ipsec.conf --addall && whack --status",

@@ -148,7 +148,7 @@ impl Peer for LibreswanHost {
 
     fn load(&mut self, policy: &Policy) -> PeerResult<()> {
         let conf = self.dir.join("ipsec.conf");
-        write_file(&conf, &config::ipsec_conf(&self.setup(), policy)?)?;
+        write_file(&conf, &config::ipsec_conf(&self.setup(), policy, None)?)?;
         write_file(&self.dir.join("ipsec.secrets"), &config::ipsec_secrets(policy)?)?;
         self.control("whack", &["--rereadsecrets"])?;
         self.control("addconn", &["--config", &conf.to_string_lossy(), "--addall"])?;

@@ -31,6 +31,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("authentication.toml", include_str!("../../../scenarios/authentication.toml")),
     ("selectors.toml", include_str!("../../../scenarios/selectors.toml")),
     ("resilience.toml", include_str!("../../../scenarios/resilience.toml")),
+    ("negative.toml", include_str!("../../../scenarios/negative.toml")),
 ];
 
 pub const EMBEDDED_DEFAULTS: &str = include_str!("../../../scenarios/defaults.toml");

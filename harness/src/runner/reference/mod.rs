@@ -30,6 +30,8 @@ pub use observed::{Observed, SaEvent, SaEventKind, StreamRequest};
 use peers::SaScope;
 
 const POLL: Duration = Duration::from_millis(10);
+/// How long a port may look taken by a descriptor copy in a process being spawned.
+const BIND_PATIENCE: Duration = Duration::from_secs(2);
 
 /// The engine's own views at one moment.
 #[derive(Clone, Debug, Serialize)]
@@ -78,10 +80,7 @@ impl ReferenceNode {
         config: EndpointConfig,
         seed: u64,
     ) -> Result<Self, String> {
-        let sockets = namespace
-            .run_inside(|| sockets::open(address))
-            .map_err(|error| error.to_string())?
-            .map_err(|error| format!("opening the reference's sockets on {address}: {error}"))?;
+        let sockets = open_sockets(namespace, address)?;
         let (commands, receiver) = mpsc::unbounded_channel();
         let observed = Arc::new(Mutex::new(Observed::default()));
         let shared = Arc::clone(&observed);
@@ -190,6 +189,23 @@ impl ReferenceNode {
                 Vec::new()
             }
             None => Vec::new(),
+        }
+    }
+}
+
+/// Opens the sockets inside `namespace`. A port the previous engine of the case just
+/// closed can look taken for a moment: a process another thread is spawning holds a
+/// copy of the descriptor from fork until exec. That passes; anything else does not.
+fn open_sockets(namespace: &Namespace, address: Ipv4Addr) -> Result<sockets::StdSockets, String> {
+    let deadline = Instant::now() + BIND_PATIENCE;
+    loop {
+        let opened = namespace.run_inside(|| sockets::open(address)).map_err(|error| error.to_string())?;
+        match opened {
+            Ok(sockets) => return Ok(sockets),
+            Err(error) if error.kind() == std::io::ErrorKind::AddrInUse && Instant::now() < deadline => {
+                thread::sleep(POLL);
+            }
+            Err(error) => return Err(format!("opening the reference's sockets on {address}: {error}")),
         }
     }
 }

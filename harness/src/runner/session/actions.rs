@@ -12,13 +12,20 @@ use crate::scenario::{Action, Actor};
 
 /// Identifiers of the reference's echo streams start here (pings use the pid's).
 const FIRST_STREAM_ID: u16 = 0x5100;
+/// How often a `wait` looks at the peer's SAs.
+const PEER_SAMPLE: Duration = Duration::from_millis(250);
 
 impl Session<'_> {
     pub(super) fn act(&mut self, action: &Action) -> StepResult {
         match action {
             Action::Initiate { by } => self.initiate(by.unwrap_or(Actor::Initiator)),
             Action::Wait { secs } => {
-                thread::sleep(Duration::from_secs_f64(*secs));
+                // The peer is watched while we wait, for SAs that come and go.
+                let deadline = Instant::now() + Duration::from_secs_f64(*secs);
+                while Instant::now() < deadline {
+                    self.sample_peer();
+                    thread::sleep(PEER_SAMPLE.min(deadline.saturating_duration_since(Instant::now())));
+                }
                 Ok(Found::new(format!("waited {secs} s"), json!(null)))
             }
             Action::Traffic { from, secs, interval_ms, payload } => self.traffic(
@@ -89,6 +96,7 @@ impl Session<'_> {
                 self.peer_initiate_error =
                     self.station.peer.initiate(PEER_CONNECTION, timeout).err().map(|error| error.to_string());
                 let secs = started.elapsed().as_secs_f64();
+                self.sample_peer();
                 let outcome = match &self.peer_initiate_error {
                     None => "the peer initiated and reports success".to_owned(),
                     Some(error) => {

@@ -76,6 +76,15 @@ pub struct Session<'a> {
     restarts: u64,
     /// What the `peer-reaction` check classified.
     reaction: Option<Reaction>,
+    /// What the peer was seen to hold at some point: an SA it accepted and deleted
+    /// again before a check looked still counts as accepted.
+    peer_seen: PeerSeen,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct PeerSeen {
+    ike_established: bool,
+    child_installed: bool,
 }
 
 /// Runs `case` on `station`; whatever happens, the folder gets what there is.
@@ -120,6 +129,7 @@ pub fn run(
         keys: KeyMaterial::default(),
         restarts: 0,
         reaction: None,
+        peer_seen: PeerSeen::default(),
     };
     let setup = session.set_up();
     report.setup_secs = started.elapsed().as_secs_f64();
@@ -309,6 +319,14 @@ impl Session<'_> {
                 return Ok(None);
             }
             thread::sleep(POLL);
+        }
+    }
+
+    /// Looks at the peer's SAs once and remembers what it held.
+    fn sample_peer(&mut self) {
+        if let Ok(status) = self.station.peer.status() {
+            self.peer_seen.ike_established |= status.established(PEER_CONNECTION).next().is_some();
+            self.peer_seen.child_installed |= status.installed_children().next().is_some();
         }
     }
 

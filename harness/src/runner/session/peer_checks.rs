@@ -50,10 +50,14 @@ impl Session<'_> {
         }
     }
 
+    /// Judged on the peer's side, now or at any time it was looked at: a responding
+    /// reference counts its SA established once it has sent MM6 or QM2, whether the
+    /// peer accepts them or not, and a peer may accept and then drop an SA.
     fn accepted(&mut self, accepted_if: Acceptance) -> Result<bool, String> {
+        self.sample_peer();
         Ok(match accepted_if {
-            Acceptance::Phase1 => !self.node()?.observed().ike_sas.is_empty(),
-            Acceptance::Phase2 => !self.node()?.observed().ipsec_sas.is_empty(),
+            Acceptance::Phase1 => self.peer_seen.ike_established,
+            Acceptance::Phase2 => self.peer_seen.child_installed,
             Acceptance::Traffic => {
                 let (source, destination) =
                     (self.station.network.reference().inner(), self.station.network.peer().inner());

@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::Args;
-use harness::cases::{Case, catalogue};
+use harness::cases::Case;
 use harness::expectations::Expectations;
-use harness::report::terminal;
+use harness::report::{self, RunReport, terminal};
 use harness::runner::schedule::{self, Partition};
 use harness::runner::{CaseReport, Mode};
 use harness::scenario::Catalogue;
@@ -27,8 +27,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 6)]
     jobs: usize,
     /// This runner's share of the matrix: slice:M/N or hash:M/N.
-    #[arg(long)]
-    partition: Option<Partition>,
+    #[arg(long, value_name = "PARTITION", value_parser = parse_partition)]
+    partition: Option<(Partition, String)>,
     /// Read the scenario files from this folder instead of the built-in ones (its
     /// expectations.toml too, unless --expectations says otherwise).
     #[arg(long)]
@@ -42,19 +42,20 @@ pub struct RunArgs {
 }
 
 pub fn main(args: &RunArgs) -> ExitCode {
-    let (cases, expectations) = match load(args) {
+    let (catalogue, expectations) = match load(args) {
         Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("ikelab: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let mut cases: Vec<_> = cases
+    let mut cases: Vec<Case> = catalogue
+        .cases()
         .into_iter()
         .filter(|case| case.matches(args.filter.as_deref()))
         .filter(|case| args.theme.as_ref().is_none_or(|theme| case.theme == *theme))
         .collect();
-    if let Some(partition) = args.partition {
+    if let Some((partition, _)) = &args.partition {
         cases = partition.select(cases);
     }
     if cases.is_empty() {
@@ -84,25 +85,40 @@ pub fn main(args: &RunArgs) -> ExitCode {
     let wall = started.elapsed();
     print!("\n{}", terminal::table(&reports));
     println!("\nwall time {:.1} s for {} cases with {} jobs", wall.as_secs_f64(), reports.len(), args.jobs);
-    if reports.iter().all(|report| report.verdict.acceptable()) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    let acceptable = reports.iter().all(|report| report.verdict.acceptable());
+    let partition = args.partition.as_ref().map(|(_, text)| text.clone());
+    let run =
+        RunReport::new(mode.label(), args.jobs, partition, wall.as_secs_f64(), catalogue.themes, reports);
+    match report::write_all(&args.results, &run) {
+        Ok(files) => {
+            let names: Vec<String> = files.iter().map(|file| file.display().to_string()).collect();
+            println!("reports: {}", names.join(", "));
+        }
+        Err(error) => {
+            eprintln!("ikelab: writing the reports: {error}");
+            return ExitCode::FAILURE;
+        }
     }
+    if acceptable { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-/// The catalogue's cases and the expectations, built in or from the given files.
-fn load(args: &RunArgs) -> Result<(Vec<Case>, Expectations), String> {
-    let cases = match &args.scenarios {
-        Some(folder) => Catalogue::load(folder)?.cases(),
-        None => catalogue::all(),
+/// The catalogue and the expectations, built in or from the given files.
+fn load(args: &RunArgs) -> Result<(Catalogue, Expectations), String> {
+    let catalogue = match &args.scenarios {
+        Some(folder) => Catalogue::load(folder)?,
+        None => Catalogue::embedded()?,
     };
     let expectations = match (&args.expectations, &args.scenarios) {
         (Some(path), _) => Expectations::load(path)?,
         (None, Some(folder)) => Expectations::load(&folder.join("expectations.toml"))?,
         (None, None) => Expectations::embedded()?,
     };
-    Ok((cases, expectations))
+    Ok((catalogue, expectations))
+}
+
+/// A partition, and how it was written (for the reports).
+fn parse_partition(text: &str) -> Result<(Partition, String), String> {
+    text.parse::<Partition>().map(|partition| (partition, text.to_owned()))
 }
 
 fn announce(mode: Mode, args: &RunArgs, count: usize) {

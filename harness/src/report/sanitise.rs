@@ -26,8 +26,8 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}\.\d+: ", ""),
         // charon's IKE_SA and CHILD_SA handles: `<reference|12>`, `reference[12]`, `inner{7}`.
         (r"<([\w-]+\|)?\d+>", "<${1}#>"),
-        (r"\b(IKE_SA [\w-]+)\[\d+\]", "$1[#]"),
-        (r"\b(CHILD_SA [\w-]+)\{\d+\}", "$1{#}"),
+        (r"\b(IKE_SA [\w()-]+)\[\d+\]", "$1[#]"),
+        (r"\b(CHILD_SA [\w()-]+)\{\d+\}", "$1{#}"),
         // A dump's header keeps its name and size: `SKEYID => 32 bytes @ 0x7f98...`.
         (r" @ 0x[0-9a-f]+", " (redacted)"),
         // Cookies and SPIs.
@@ -35,8 +35,9 @@ static RULES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"\b[0-9a-f]{8}_([io])\b", "<spi>_$1"),
         (r"0x[0-9a-fA-F]{8}\b", "0x<spi>"),
         (r"(?i)\bspi[ =:]+[0-9a-f]{8}\b", "SPI <spi>"),
-        // pluto's state serials and message IDs.
+        // pluto's state and connection serials, and message IDs.
         (r"#\d+", "#N"),
+        (r"serial \$\d+", "serial $$N"),
         (r"(?i)(msgid[:=] ?)[0-9a-f]{8}", "${1}<msgid>"),
         // Ports a NAT chose (topology NAT_PORTS and NAT_PORTS_REBOUND).
         (r"([:\[])4[01]0\d\d\b", "$1<nat-port>"),

@@ -11,7 +11,7 @@ pub mod report;
 pub mod results;
 pub mod schedule;
 mod session;
-mod simulated;
+pub mod simulated;
 pub mod station;
 pub mod tshark;
 

@@ -16,7 +16,7 @@ use serde_json::json;
 use super::engine_api;
 use super::icmp::Echo;
 use super::report::{CaseReport, StepOutcome, StepReport, Verdict};
-use crate::cases::{Addresses, Case, Initiator, Shape};
+use crate::cases::{Addresses, Case, Initiator, Shape, TopologySpec};
 use crate::scenario::{Action, Actor, Check, Step};
 
 const SEED_REFERENCE: u64 = 0x1ce1ab;
@@ -68,67 +68,53 @@ fn addresses(case: &Case, side: Side) -> Addresses {
     }
 }
 
+/// Why the simulation does not play a case: the first step (or the topology) it
+/// cannot stand in for.
+pub fn unplayable(case: &Case) -> Option<String> {
+    // The simulation's one NAT sits in front of the initiator (side A).
+    let shape_fits = case.shape() == Shape::Direct || case.topology == TopologySpec::NatInitiator;
+    let step =
+        case.timeline.iter().chain(&case.finally).find(|step| !playable(step)).map(|step| step.label());
+    step.or((!shape_fits).then(|| "topology".to_owned()))
+}
+
 /// Runs `case` in the simulation; the reference is the left side, the stand-in the right.
 pub fn run(case: &Case, report: &mut CaseReport) -> Result<(), String> {
-    let steps: Vec<&Step> = case.timeline.iter().chain(&case.finally).collect();
-    // The simulation's one NAT sits in front of the initiator (side A).
-    let shape_fits =
-        case.shape() == Shape::Direct || case.topology == crate::cases::TopologySpec::NatInitiator;
-    if let Some(step) = steps
-        .iter()
-        .find(|step| !playable(step))
-        .map(|step| step.label())
-        .or((!shape_fits).then(|| "topology".to_owned()))
-    {
+    if let Some(step) = unplayable(case) {
         report.verdict = Verdict::NotRun;
         report.verdict_detail = Some(format!("the simulation cannot play `{step}`; it needs a real peer"));
         return Ok(());
     }
-    let reference = case.reference.policy("peer", addresses(case, Side::Left), &case.peer_side.identity);
-    let stand_in = case.peer_side.policy("reference", addresses(case, Side::Right), &case.reference.identity);
-    let reference = (EndpointConfig::new(reference), SEED_REFERENCE);
-    let stand_in = (EndpointConfig::new(stand_in), SEED_STAND_IN);
-    let ((a, seed_a), (b, seed_b)) = match case.initiator {
-        Initiator::Reference => (reference, stand_in),
-        Initiator::Peer => (stand_in, reference),
-    };
-    let mut play = Play {
-        case,
-        simulation: Simulation::new(a, seed_a, b, seed_b),
-        reference: if case.initiator == Initiator::Reference { SimSide::A } else { SimSide::B },
-    };
-    if case.shape() != Shape::Direct {
-        let initiator_side = if case.initiator == Initiator::Reference { Side::Left } else { Side::Right };
-        play.simulation.nat = Some(Nat::new(IpAddr::V4(initiator_side.public().address)));
-    }
+    let mut play = Play::new(case);
+    let steps: Vec<&Step> = case.timeline.iter().chain(&case.finally).collect();
     for (number, step) in steps.into_iter().enumerate() {
         if matches!(step, Step::Check(Check::CaptureDecrypts)) {
             continue;
         }
-        let (outcome, result) = match step {
-            Step::Do(action) => (StepOutcome::Done, play.act(action)),
-            Step::Check(check) => (StepOutcome::Passed, play.check(check)),
-        };
-        let (outcome, detail) = match result {
-            Ok(detail) => (outcome, detail),
-            Err(detail) => (StepOutcome::Failed, detail),
-        };
-        let at_secs = play.simulation.now.as_millis() as f64 / 1000.0;
-        let step = StepReport {
-            number: number + 1,
-            label: step.label(),
-            step: step.describe(),
-            in_finally: number >= case.timeline.len(),
-            outcome,
-            detail,
-            at_secs,
-            values: json!(null),
-        };
-        if !report.record(step) {
+        if !report.record(play.step(number, step)) {
             break;
         }
     }
     Ok(())
+}
+
+/// The reference's trace of a case the simulation plays, as IOS prints it: the same
+/// seed and inputs give the same text, so it can be locked by a snapshot.
+pub fn reference_trace(case: &Case) -> Option<String> {
+    if unplayable(case).is_some() {
+        return None;
+    }
+    let mut play = Play::new(case);
+    let steps: Vec<&Step> = case.timeline.iter().chain(&case.finally).collect();
+    for (number, step) in steps.into_iter().enumerate() {
+        if !matches!(step, Step::Check(Check::CaptureDecrypts))
+            && play.step(number, step).outcome == StepOutcome::Failed
+        {
+            break;
+        }
+    }
+    let traces = play.simulation.traces(play.reference);
+    Some(ikev1::trace::ios::render_all(traces))
 }
 
 struct Play<'a> {
@@ -137,7 +123,49 @@ struct Play<'a> {
     reference: SimSide,
 }
 
-impl Play<'_> {
+impl<'a> Play<'a> {
+    fn new(case: &'a Case) -> Play<'a> {
+        let reference = case.reference.policy("peer", addresses(case, Side::Left), &case.peer_side.identity);
+        let stand_in =
+            case.peer_side.policy("reference", addresses(case, Side::Right), &case.reference.identity);
+        let reference = (EndpointConfig::new(reference), SEED_REFERENCE);
+        let stand_in = (EndpointConfig::new(stand_in), SEED_STAND_IN);
+        let ((a, seed_a), (b, seed_b)) = match case.initiator {
+            Initiator::Reference => (reference, stand_in),
+            Initiator::Peer => (stand_in, reference),
+        };
+        let mut simulation = Simulation::new(a, seed_a, b, seed_b);
+        if case.shape() != Shape::Direct {
+            let initiator_side =
+                if case.initiator == Initiator::Reference { Side::Left } else { Side::Right };
+            simulation.nat = Some(Nat::new(IpAddr::V4(initiator_side.public().address)));
+        }
+        let reference = if case.initiator == Initiator::Reference { SimSide::A } else { SimSide::B };
+        Play { case, simulation, reference }
+    }
+
+    /// Plays one step; `number` counts from 0.
+    fn step(&mut self, number: usize, step: &Step) -> StepReport {
+        let (outcome, result) = match step {
+            Step::Do(action) => (StepOutcome::Done, self.act(action)),
+            Step::Check(check) => (StepOutcome::Passed, self.check(check)),
+        };
+        let (outcome, detail) = match result {
+            Ok(detail) => (outcome, detail),
+            Err(detail) => (StepOutcome::Failed, detail),
+        };
+        StepReport {
+            number: number + 1,
+            label: step.label(),
+            step: step.describe(),
+            in_finally: number >= self.case.timeline.len(),
+            outcome,
+            detail,
+            at_secs: self.simulation.now.as_millis() as f64 / 1000.0,
+            values: json!(null),
+        }
+    }
+
     fn stand_in(&self) -> SimSide {
         self.reference.other()
     }

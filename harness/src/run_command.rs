@@ -89,6 +89,9 @@ pub fn main(args: &RunArgs) -> ExitCode {
     let partition = args.partition.as_ref().map(|(_, text)| text.clone());
     let run =
         RunReport::new(mode.label(), args.jobs, partition, wall.as_secs_f64(), catalogue.themes, reports);
+    if let Err(error) = report::write_case_pages(&run) {
+        eprintln!("ikelab: writing the case pages: {error}");
+    }
     match report::write_all(&args.results, &run) {
         Ok(files) => {
             let names: Vec<String> = files.iter().map(|file| file.display().to_string()).collect();

@@ -51,6 +51,7 @@ fn written_report(scratch: &Path) -> PathBuf {
         std::fs::create_dir_all(&folder).unwrap();
         case.results = Some(folder.display().to_string());
     }
+    report::write_case_pages(&run).unwrap();
     report::write_all(&dir, &run).unwrap();
     dir.join("index.html")
 }

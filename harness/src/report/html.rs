@@ -39,12 +39,13 @@ pub fn matrix(run: &RunReport) -> String {
     let mut body = String::from("<h1>ikelab compatibility matrix</h1>\n");
     let _ = writeln!(
         body,
-        "<p id=\"run\">{} cases ({} scenarios x peers x roles) against the {} peers, {:.1} s with {} jobs.</p>",
+        "<p id=\"run\">{} cases ({} scenarios x peers x roles) against the {} peers, {:.1} s with {} jobs{}.</p>",
         run.cases.len(),
         run.scenario_count(),
         run.mode,
         run.wall_secs,
-        run.jobs
+        run.jobs,
+        escape(&run.partition_phrase())
     );
     body.push_str("<table id=\"summary\">\n<tr><th>peer</th><th>pass</th><th>deviation</th><th>fail</th><th>not run</th></tr>\n");
     for peer in &run.summary {

@@ -18,7 +18,7 @@ pub fn render(run: &RunReport) -> String {
         run.mode,
         run.wall_secs,
         run.jobs,
-        run.partition.as_deref().map(|p| format!(", partition {p}")).unwrap_or_default()
+        run.partition_phrase()
     );
     out.push_str("| peer | pass | deviation | fail | not run |\n| --- | ---: | ---: | ---: | ---: |\n");
     for peer in &run.summary {

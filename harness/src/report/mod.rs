@@ -14,6 +14,7 @@
 mod html;
 mod junit;
 mod markdown;
+pub mod merge;
 pub mod sample;
 pub mod sanitise;
 pub mod terminal;
@@ -21,16 +22,19 @@ pub mod terminal;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use peers::PeerKind;
+
+use crate::cases::Initiator;
 use crate::runner::{CaseReport, Verdict};
 use crate::scenario::Theme;
 
 /// A whole run: how it ran, its themes (for grouping) and every case.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunReport {
     /// `real` or `simulated`.
-    pub mode: &'static str,
+    pub mode: String,
     pub jobs: usize,
     pub partition: Option<String>,
     pub wall_secs: f64,
@@ -43,7 +47,7 @@ pub struct RunReport {
 type Row<'a> = (&'a str, Vec<Option<&'a CaseReport>>);
 
 /// The verdicts of one peer's cases.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerSummary {
     pub peer: String,
     pub pass: usize,
@@ -56,7 +60,7 @@ pub struct PeerSummary {
 
 impl RunReport {
     pub fn new(
-        mode: &'static str,
+        mode: &str,
         jobs: usize,
         partition: Option<String>,
         wall_secs: f64,
@@ -64,7 +68,7 @@ impl RunReport {
         cases: Vec<CaseReport>,
     ) -> RunReport {
         let summary = summarise(&cases);
-        RunReport { mode, jobs, partition, wall_secs, themes, summary, cases }
+        RunReport { mode: mode.to_owned(), jobs, partition, wall_secs, themes, summary, cases }
     }
 
     /// Scenarios that ran, in theme order, each with its cases by column.
@@ -95,7 +99,8 @@ impl RunReport {
             .collect()
     }
 
-    /// (peer, role) of every column, in the order the cases came.
+    /// (peer, role) of every column: peers in catalogue order, the reference
+    /// initiating first.
     fn columns(&self) -> Vec<(String, String)> {
         let mut columns: Vec<(String, String)> = Vec::new();
         for case in &self.cases {
@@ -104,7 +109,20 @@ impl RunReport {
                 columns.push(column);
             }
         }
+        let peer_rank = |peer: &str| PeerKind::ALL.iter().position(|kind| kind.label() == peer);
+        let role_rank =
+            |role: &str| [Initiator::Reference, Initiator::Peer].iter().position(|r| r.label() == role);
+        columns.sort_by_key(|(peer, role)| (peer_rank(peer), role_rank(role)));
         columns
+    }
+
+    /// How the run was split, as a phrase for the reports.
+    fn partition_phrase(&self) -> String {
+        match self.partition.as_deref() {
+            None => String::new(),
+            Some(merged) if merged.starts_with("merged") => format!(", {merged}"),
+            Some(partition) => format!(", partition {partition}"),
+        }
     }
 
     fn broken(&self) -> Vec<&CaseReport> {
@@ -148,11 +166,17 @@ fn folder_of(case: &CaseReport) -> Option<String> {
     Path::new(path).file_name().map(|name| name.to_string_lossy().into_owned())
 }
 
-/// Writes report.json, junit.xml, matrix.md and index.html into `dir`, and each
-/// case's page into its folder; the files written.
+/// Writes report.json, junit.xml, matrix.md and index.html into `dir`; the files.
 pub fn write_all(dir: &Path, run: &RunReport) -> Result<Vec<PathBuf>, String> {
+    let json = serde_json::to_value(run).map_err(|error| error.to_string())?;
+    write_with_json(dir, run, &json)
+}
+
+/// As [`write_all`], with report.json's content given (a merge keeps the cases'
+/// observations as the partitions wrote them).
+fn write_with_json(dir: &Path, run: &RunReport, json: &serde_json::Value) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|error| format!("creating {}: {error}", dir.display()))?;
-    let json = serde_json::to_string_pretty(run).map_err(|error| error.to_string())? + "\n";
+    let json = serde_json::to_string_pretty(json).map_err(|error| error.to_string())? + "\n";
     let files = [
         ("report.json", json),
         ("junit.xml", junit::render(run)),
@@ -165,6 +189,11 @@ pub fn write_all(dir: &Path, run: &RunReport) -> Result<Vec<PathBuf>, String> {
         std::fs::write(&path, text).map_err(|error| format!("writing {}: {error}", path.display()))?;
         written.push(path);
     }
+    Ok(written)
+}
+
+/// Each case's page, into its results folder.
+pub fn write_case_pages(run: &RunReport) -> Result<(), String> {
     for case in &run.cases {
         if let Some(folder) = case.results.as_deref().map(Path::new).filter(|folder| folder.is_dir()) {
             let page = folder.join("index.html");
@@ -172,5 +201,5 @@ pub fn write_all(dir: &Path, run: &RunReport) -> Result<Vec<PathBuf>, String> {
                 .map_err(|error| format!("writing {}: {error}", page.display()))?;
         }
     }
-    Ok(written)
+    Ok(())
 }

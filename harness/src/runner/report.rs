@@ -7,13 +7,15 @@ use std::time::Duration;
 use ikev1::IkeSaInfo;
 use ikev1::counters::Counters;
 use peers::{Health, PeerStatus};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::engine_api::IpsecSaUp;
 use crate::cases::Case;
 use crate::scenario::Reaction;
 
-#[derive(Clone, Debug, Serialize)]
+/// Reports read back (`ikelab merge`) lose the observations: merged reports carry
+/// them as the partitions wrote them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseReport {
     pub id: String,
     pub peer: String,
@@ -24,7 +26,7 @@ pub struct CaseReport {
     pub summary: String,
     pub rfc: Vec<String>,
     /// `real` (against the peer daemon) or `simulated` (a second reference engine).
-    pub mode: &'static str,
+    pub mode: String,
     /// Every step ran and passed, and the peer is healthy.
     pub passed: bool,
     /// Why it did not: `label: detail` of the first failed step, or a setup error.
@@ -36,6 +38,7 @@ pub struct CaseReport {
     pub steps: Vec<StepReport>,
     /// The peer's state after the case; anything but alive is flagged in every report.
     pub peer_health: Option<Health>,
+    #[serde(skip_deserializing)]
     pub observations: Observations,
     /// Building or resetting the station, starting the reference and capture.
     pub setup_secs: f64,
@@ -43,7 +46,7 @@ pub struct CaseReport {
     pub results: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailedStep {
     /// 1-based, counting the timeline and then `finally`.
     pub number: usize,
@@ -52,7 +55,7 @@ pub struct FailedStep {
 }
 
 /// How a case compares with what the expectations file says of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Pass,
@@ -79,7 +82,7 @@ impl Verdict {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StepReport {
     pub number: usize,
     pub label: String,
@@ -94,7 +97,7 @@ pub struct StepReport {
     pub values: serde_json::Value,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepOutcome {
     /// An action that was carried out.
@@ -127,7 +130,7 @@ pub struct TimedText {
 }
 
 impl CaseReport {
-    pub fn new(case: &Case, mode: &'static str) -> Self {
+    pub fn new(case: &Case, mode: &str) -> Self {
         CaseReport {
             id: case.id(),
             peer: case.peer.label().to_owned(),
@@ -136,7 +139,7 @@ impl CaseReport {
             theme: case.theme.clone(),
             summary: case.summary.clone(),
             rfc: case.rfc.clone(),
-            mode,
+            mode: mode.to_owned(),
             passed: false,
             failure: None,
             failed_step: None,

@@ -10,7 +10,7 @@ pub mod step;
 use std::path::Path;
 
 use peers::PeerKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cases::{Case, Initiator, TopologySpec};
 pub use expect::Expected;
@@ -54,7 +54,7 @@ pub struct Scenario {
 }
 
 /// A theme: its file's title and scenarios.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Theme {
     pub name: String,
     pub title: String,

@@ -74,7 +74,7 @@ pub enum SaScope {
 }
 
 /// Whether a peer is still in business.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "health", content = "detail", rename_all = "kebab-case")]
 pub enum Health {
     /// The process runs and answers its control socket.

@@ -40,7 +40,31 @@ fn run_chromium(scratch: &Path, args: &[String], url: &str) -> Output {
         .arg(url);
     let output = command.output().expect("running Chromium");
     assert!(output.status.success(), "Chromium failed: {}", String::from_utf8_lossy(&output.stderr));
+    await_helpers(&profile);
     output
+}
+
+/// Chromium's helper processes outlive the browser by a moment; wait for the ones of
+/// this profile to go, and end any that linger, by pid, so the test leaves nothing.
+fn await_helpers(profile: &Path) {
+    let marker = profile.display().to_string();
+    let ours = || -> Vec<i32> {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(&marker))
+            })
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !ours().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for pid in ours() {
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    }
 }
 
 fn written_report(scratch: &Path) -> PathBuf {

@@ -5,8 +5,9 @@
 //! network namespace when root, and the flags that keep it from calling home). The
 //! test fails, loudly, when Chromium is missing: ci/test.sh installs it.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use harness::report::{self, sample};
 
@@ -38,32 +39,42 @@ fn run_chromium(scratch: &Path, args: &[String], url: &str) -> Output {
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .arg(url);
-    let output = command.output().expect("running Chromium");
+    // Its own process group, so every helper it forks can be found and ended.
+    let child = command
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running Chromium");
+    let group = child.id();
+    let output = child.wait_with_output().expect("running Chromium");
+    end_group(group);
     assert!(output.status.success(), "Chromium failed: {}", String::from_utf8_lossy(&output.stderr));
-    await_helpers(&profile);
     output
 }
 
-/// Chromium's helper processes outlive the browser by a moment; wait for the ones of
-/// this profile to go, and end any that linger, by pid, so the test leaves nothing.
-fn await_helpers(profile: &Path) {
-    let marker = profile.display().to_string();
-    let ours = || -> Vec<i32> {
+/// Chromium's helpers outlive the browser by a moment: end what is left of its
+/// process group, by the group's id, and wait until it is gone.
+fn end_group(group: u32) {
+    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{group}")]).stderr(Stdio::null()).status();
+    let members = || {
         std::fs::read_dir("/proc")
             .unwrap()
-            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
             .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(&marker))
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                // pgrp is the third field after the parenthesised command name.
+                let fields: Vec<&str> =
+                    stat.rsplit_once(") ").map(|(_, rest)| rest.split(' ').collect()).unwrap_or_default();
+                fields.get(2).and_then(|pgrp| pgrp.parse::<u32>().ok()) == Some(group)
+                    && fields.first() != Some(&"Z")
             })
-            .collect()
+            .count()
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !ours().is_empty() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    for pid in ours() {
-        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    while members() > 0 {
+        assert!(std::time::Instant::now() < deadline, "Chromium's process group {group} does not go away");
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

@@ -193,7 +193,9 @@ pub enum Check {
     /// One echo through the tunnel from `from`'s inner address, answered.
     Ping {
         from: Actor,
-        #[serde(default = "one")]
+        /// Echoes sent until one is answered: two by default, so a lone echo lost
+        /// while a loaded machine settles a new SA does not decide a case.
+        #[serde(default = "two")]
         attempts: u32,
     },
     /// Whether the reference detected a NAT, and whether IKE floated to 4500.

@@ -221,7 +221,8 @@ impl Session<'_> {
         }
     }
 
-    /// The reference holds this many established ISAKMP SAs and IPsec SA pairs.
+    /// The reference holds this many established ISAKMP SAs and IPsec SA pairs
+    /// within the bound (0: right now); the counts reported are the ones that matched.
     pub(super) fn reference_sas(
         &mut self,
         ike: Option<usize>,
@@ -229,29 +230,32 @@ impl Session<'_> {
         within: Option<u64>,
     ) -> StepResult {
         let timeout = self.within(within);
-        let matched = self.poll(timeout, |session| {
+        let counts = |session: &mut Self| -> Result<(usize, usize), String> {
             let snapshot = session.snapshot()?;
-            let counts = (snapshot.established.len(), snapshot.ipsec_sas.len());
-            Ok(counts_match(counts, ike, ipsec).then_some(counts))
+            Ok((snapshot.established.len(), snapshot.ipsec_sas.len()))
+        };
+        let matched = self.poll(timeout, |session| {
+            let now = counts(session)?;
+            Ok(counts_match(now, ike, ipsec).then_some(now))
         })?;
-        let snapshot = self.snapshot()?;
-        let counts = (snapshot.established.len(), snapshot.ipsec_sas.len());
         match matched {
-            Some(_) => Ok(Found::new(
-                format!("the reference holds {} ISAKMP and {} IPsec SAs", counts.0, counts.1),
-                json!(counts),
+            Some((ike_now, ipsec_now)) => Ok(Found::new(
+                format!("the reference holds {ike_now} ISAKMP and {ipsec_now} IPsec SAs"),
+                json!([ike_now, ipsec_now]),
             )),
-            None => Err(format!(
-                "the reference holds {} ISAKMP and {} IPsec SAs after {timeout:?}, expected {} and {}",
-                counts.0,
-                counts.1,
-                count_text(ike),
-                count_text(ipsec)
-            )),
+            None => {
+                let (ike_now, ipsec_now) = counts(self)?;
+                Err(format!(
+                    "the reference holds {ike_now} ISAKMP and {ipsec_now} IPsec SAs after {timeout:?}, expected {} and {}",
+                    count_text(ike),
+                    count_text(ipsec)
+                ))
+            }
         }
     }
 
-    /// The peer reports this many established ISAKMP SAs and installed IPsec SA pairs.
+    /// The peer reports this many established ISAKMP SAs and installed IPsec SA pairs
+    /// within the bound (0: right now); the status reported is the one that matched.
     pub(super) fn peer_sas(
         &mut self,
         ike: Option<usize>,
@@ -262,23 +266,32 @@ impl Session<'_> {
         let counts = |status: &PeerStatus| {
             (status.established(PEER_CONNECTION).count(), status.installed_children().count())
         };
+        let states = |status: &PeerStatus| -> Vec<String> {
+            status.ike_sas.iter().map(|sa| sa.state.clone()).collect()
+        };
         let matched = self.poll(timeout, |session| {
             let status = session.station.peer.status().map_err(|error| error.to_string())?;
-            Ok(counts_match(counts(&status), ike, ipsec).then_some(()))
+            Ok(counts_match(counts(&status), ike, ipsec).then_some(status))
         })?;
-        let status = self.station.peer.status().map_err(|error| error.to_string())?;
-        let (ike_now, ipsec_now) = counts(&status);
-        let states: Vec<&str> = status.ike_sas.iter().map(|sa| sa.state.as_str()).collect();
         match matched {
-            Some(()) => Ok(Found::new(
-                format!("the peer holds {ike_now} ISAKMP and {ipsec_now} IPsec SAs ({states:?})"),
-                json!(status),
-            )),
-            None => Err(format!(
-                "the peer holds {ike_now} ISAKMP and {ipsec_now} IPsec SAs after {timeout:?} ({states:?}), expected {} and {}",
-                count_text(ike),
-                count_text(ipsec)
-            )),
+            Some(status) => {
+                let (ike_now, ipsec_now) = counts(&status);
+                let detail = format!(
+                    "the peer holds {ike_now} ISAKMP and {ipsec_now} IPsec SAs ({:?})",
+                    states(&status)
+                );
+                Ok(Found::new(detail, json!(status)))
+            }
+            None => {
+                let status = self.station.peer.status().map_err(|error| error.to_string())?;
+                let (ike_now, ipsec_now) = counts(&status);
+                Err(format!(
+                    "the peer holds {ike_now} ISAKMP and {ipsec_now} IPsec SAs after {timeout:?} ({:?}), expected {} and {}",
+                    states(&status),
+                    count_text(ike),
+                    count_text(ipsec)
+                ))
+            }
         }
     }
 

@@ -24,7 +24,7 @@ pub struct RunArgs {
     #[arg(long)]
     theme: Option<String>,
     /// Cases run at once, each in its own namespaces.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 10)]
     jobs: usize,
     /// This runner's share of the matrix: slice:M/N or hash:M/N.
     #[arg(long, value_name = "PARTITION", value_parser = parse_partition)]
@@ -63,7 +63,7 @@ pub fn main(args: &RunArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let mode = if args.simulate { Mode::Simulated } else { Mode::for_this_process() };
-    announce(mode, args, cases.len());
+    prepare(mode, args, cases.len());
     let started = Instant::now();
     let finished = AtomicUsize::new(0);
     let total = cases.len();
@@ -119,14 +119,34 @@ fn load(args: &RunArgs) -> Result<(Catalogue, Expectations), String> {
     Ok((catalogue, expectations))
 }
 
+/// The peers and tools the cases need, installed first if any is missing (as the
+/// README promises: the main command works on a fresh machine). A failed install
+/// is reported; the cases then fail, each saying what is missing.
+fn install_missing_peers() {
+    let (report, complete) = harness::peers_command::report();
+    if complete {
+        return;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../peers/install.sh");
+    eprintln!("ikelab: peers or tools are missing:\n{report}ikelab: installing them with {script}");
+    match std::process::Command::new("bash").arg(script).status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => eprintln!("ikelab: {script} failed ({status}); the cases will say what is missing"),
+        Err(error) => eprintln!("ikelab: cannot run {script}: {error}"),
+    }
+}
+
 /// A partition, and how it was written (for the reports).
 fn parse_partition(text: &str) -> Result<(Partition, String), String> {
     text.parse::<Partition>().map(|partition| (partition, text.to_owned()))
 }
 
-fn announce(mode: Mode, args: &RunArgs, count: usize) {
+/// Says what is about to run; for real peers also installs what is missing and
+/// arms the clean-up.
+fn prepare(mode: Mode, args: &RunArgs, count: usize) {
     match mode {
         Mode::Real => {
+            install_missing_peers();
             // Ctrl-C and kill remove this run's namespaces, daemons and guests; a
             // previous run that crashed has its leftovers removed now.
             peers::guard::clean_up_on_interrupt();

@@ -158,6 +158,12 @@ mod tests {
         assert!(is_alive(grandchild));
         drop(process);
         assert!(!is_alive(leader));
+        // SIGKILL is pending on the orphan when drop returns; under load it takes a
+        // moment to die (kill(2) does not wait).
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while is_alive(grandchild) && Instant::now() < deadline {
+            thread::sleep(POLL_INTERVAL);
+        }
         assert!(!is_alive(grandchild), "the forked sleep survived its group");
     }
 

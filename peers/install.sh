@@ -5,9 +5,11 @@
 #   peers/install.sh            install what is missing; a second run does nothing
 #
 # Where things go (IKELAB_PEERS_DIR overrides the prefix, default /opt/ikelab):
-#   system-wide (apt)        strongSwan charon + swanctl + kernel-libipsec, busybox-static,
-#                            nftables, iproute2, ping, tcpdump, tshark, ike-scan, patchelf,
-#                            and the shared libraries Libreswan's pluto links against
+#   system-wide (apt)        strongSwan charon + swanctl + kernel-libipsec + the standard plugins
+#                            (openssl for 3DES, gcm for AES-GCM), busybox-static,
+#                            nftables, conntrack (NAT rebinding), iproute2, ping, tcpdump,
+#                            tshark, ike-scan, patchelf, and the shared libraries Libreswan's
+#                            pluto links against
 #   $PREFIX/libreswan/       Libreswan, extracted from its .deb (it conflicts with strongSwan)
 #   $PREFIX/uml/             a user-mode-linux kernel and the C library it runs on (see below)
 #   $PREFIX/guest/initrd.gz  initramfs for the user-mode-linux Libreswan guest (peers/guest/)
@@ -31,7 +33,7 @@ set -euo pipefail
 
 # Bump a step's recipe when its way of installing changes, so stamps made by the old
 # recipe no longer count.
-readonly SYSTEM_RECIPE=1
+readonly SYSTEM_RECIPE=3
 readonly LIBRESWAN_RECIPE=1
 readonly UML_RECIPE=1
 readonly GUEST_RECIPE=1
@@ -39,8 +41,8 @@ readonly VERIFIED_LIBRESWAN=4.10
 readonly UML_SUITE=unstable
 
 readonly SYSTEM_PACKAGES=(
-    strongswan-charon strongswan-swanctl libcharon-extra-plugins
-    busybox-static nftables iproute2 iputils-ping tcpdump tshark ike-scan
+    strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
+    busybox-static nftables conntrack iproute2 iputils-ping tcpdump tshark ike-scan
     libnss3-tools dash cpio patchelf debian-archive-keyring
 )
 # Kernel modules the guest must have; the whole crypto directory rides along too, so

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
-mod install_peers;
+mod list_command;
 mod run_command;
 
 #[derive(Parser)]
@@ -23,6 +23,17 @@ enum Command {
     Run(run_command::RunArgs),
     /// Show which peers peers/install.sh installed, and what is missing.
     Peers,
+    /// Merge the results folders of several partitions (report.json and case folders) into one.
+    Merge {
+        /// Where the merged reports and case folders go.
+        #[arg(long, default_value = "results")]
+        results: std::path::PathBuf,
+        /// The partitions' results folders.
+        #[arg(required = true)]
+        partitions: Vec<std::path::PathBuf>,
+    },
+    /// List the cases (`peer::role::scenario`) and count them.
+    List(list_command::ListArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +41,20 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => decode::main(&args),
         Command::Run(args) => run_command::main(&args),
+        Command::Merge { results, partitions } => {
+            match harness::report::merge::merge(&partitions, &results) {
+                Ok(files) => {
+                    let names: Vec<String> = files.iter().map(|file| file.display().to_string()).collect();
+                    println!("merged {} partitions: {}", partitions.len(), names.join(", "));
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("ikelab merge: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::List(args) => list_command::main(&args),
         Command::Peers => {
             let (report, complete) = harness::peers_command::report();
             print!("{report}");

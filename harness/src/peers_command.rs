@@ -46,7 +46,7 @@ pub fn report() -> (String, bool) {
             .map(|files| format!("user-mode-linux {} ({})", files.kernel_version, files.initrd.display()))
             .map_err(|error| error.to_string()),
     );
-    for tool in ["tcpdump", "tshark", "nft", "ike-scan"] {
+    for tool in ["tcpdump", "tshark", "nft", "conntrack", "ike-scan"] {
         line(
             tool,
             find_program(tool)

@@ -142,7 +142,7 @@ fn invalid_spi_recovery() {
 
 /// A behind a NAT: Phase 1 floats to 4500, Quick Mode negotiates
 /// UDP-Encapsulated-Tunnel, and after the NAT forgets A's mapping B follows
-/// A's R-U-THERE to the new port.
+/// A's next ESP-in-UDP to the new port (RFC 3947 7).
 #[test]
 fn nat_t_data_plane_and_a_mapping_change() {
     let mut sim = tunnel(None)

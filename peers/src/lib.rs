@@ -13,7 +13,8 @@ pub mod topology;
 pub use guard::{ChildProcess, Error, Namespace, Result, TempDir};
 pub use libreswan::{LibreswanGuest, LibreswanHost};
 pub use peer::{
-    EspSaKeys, IkeSaKeys, Installation, KeyMaterial, Peer, PeerError, PeerKind, PeerResult, PeerStatus,
+    EspSaKeys, Health, IkeSaKeys, Installation, KeyMaterial, Peer, PeerError, PeerKind, PeerResult,
+    PeerStatus, SaScope, Traffic,
 };
 pub use strongswan::StrongSwan;
-pub use topology::{Direct, Host, NatInFront, NatOf, Side};
+pub use topology::{Direct, Host, Nat, NatInFront, NatOf, Side};

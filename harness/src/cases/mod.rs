@@ -1,23 +1,26 @@
-//! Interop cases as data: who talks to whom over which topology, each side's policy
-//! template, and the checks that decide pass or fail. Cases serialize (serde), so the
-//! catalogue can grow from files; [`catalogue`] holds the built-in ones.
+//! A case is one scenario played against one peer in one role: both sides' policy
+//! templates, the topology, and the timeline of actions and checks that decides it.
+//! [`catalogue`] expands the scenario files into every case.
 
 pub mod catalogue;
 mod template;
 
 use std::time::Duration;
 
-use ikev1::policy::{DhGroup, ExchangeMode};
 use peers::PeerKind;
 use serde::{Deserialize, Serialize};
 
-pub use template::{Addresses, SideTemplate};
+use crate::scenario::{Expected, Step};
+pub use template::{Addresses, CHILD, SideTemplate};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
-    /// What is being shown, e.g. `main-mode` or `aggressive-mode-nat`.
+    /// The scenario's name, e.g. `main-mode` or `nat-mapping-change`.
     pub name: String,
+    pub theme: String,
+    pub summary: String,
+    pub rfc: Vec<String>,
     pub peer: PeerKind,
     pub initiator: Initiator,
     pub topology: TopologySpec,
@@ -25,17 +28,21 @@ pub struct Case {
     pub reference: SideTemplate,
     /// The real peer's side (the right host).
     pub peer_side: SideTemplate,
-    /// In order; the first failure ends the case.
-    pub checks: Vec<Check>,
-    /// The bound for each wait of the case (initiation, a ping).
+    pub expect: Expected,
+    /// In order; the first failed step ends the timeline.
+    pub timeline: Vec<Step>,
+    /// Run after the timeline whether it failed or not.
+    pub finally: Vec<Step>,
+    /// The bound for each wait of the case (initiation, a ping) unless a step names one.
     pub timeout_secs: u64,
 }
 
-/// Who starts Phase 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// Who starts Phase 1; files and reports spell it as [`Initiator::label`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Initiator {
+    #[serde(rename = "reference-initiates")]
     Reference,
+    #[serde(rename = "peer-initiates")]
     Peer,
 }
 
@@ -48,44 +55,52 @@ impl Initiator {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where NATs sit. The names that say `initiator`/`responder` follow the case's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TopologySpec {
     /// Both hosts on one link.
     Direct,
-    /// The initiator behind a masquerading NAT: NAT-T floats to 4500 and ESP goes in UDP.
-    NatInFrontOfInitiator,
+    NatInitiator,
+    NatResponder,
+    NatBoth,
+    NatReference,
+    NatPeer,
 }
 
-/// What a case verifies, in the order given.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub enum Check {
-    /// Both sides have the ISAKMP SA up with this proposal (`aes128-sha256-modp2048`).
-    Phase1 { proposal: String },
-    /// Both sides moved to UDP 4500 and the reference detected the NAT.
-    NatTraversal,
-    /// Both sides have the IPsec SA pair up with this ESP proposal and PFS group.
-    Phase2 { proposal: String, pfs: Option<DhGroup> },
-    /// The reference's stack pings the peer's inner address through the tunnel.
-    PingReferenceToPeer,
-    /// The peer pings the reference's inner address through the tunnel.
-    PingPeerToReference,
-    /// tshark with the written key files decrypts the Quick Mode messages and the inner
-    /// ICMP packets of the capture.
-    CaptureDecrypts,
+/// Which hosts sit behind a NAT once the role is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    Direct,
+    NatReference,
+    NatPeer,
+    NatBoth,
 }
 
-impl Check {
-    pub fn label(&self) -> &'static str {
+impl TopologySpec {
+    pub fn shape(self, initiator: Initiator) -> Shape {
+        let reference_initiates = initiator == Initiator::Reference;
         match self {
-            Check::Phase1 { .. } => "phase-1",
-            Check::NatTraversal => "nat-traversal",
-            Check::Phase2 { .. } => "phase-2",
-            Check::PingReferenceToPeer => "ping-reference-to-peer",
-            Check::PingPeerToReference => "ping-peer-to-reference",
-            Check::CaptureDecrypts => "capture-decrypts",
+            TopologySpec::Direct => Shape::Direct,
+            TopologySpec::NatBoth => Shape::NatBoth,
+            TopologySpec::NatReference => Shape::NatReference,
+            TopologySpec::NatPeer => Shape::NatPeer,
+            TopologySpec::NatInitiator if reference_initiates => Shape::NatReference,
+            TopologySpec::NatInitiator => Shape::NatPeer,
+            TopologySpec::NatResponder if reference_initiates => Shape::NatPeer,
+            TopologySpec::NatResponder => Shape::NatReference,
         }
+    }
+}
+
+impl Shape {
+    pub fn reference_behind_nat(self) -> bool {
+        matches!(self, Shape::NatReference | Shape::NatBoth)
+    }
+
+    pub fn peer_behind_nat(self) -> bool {
+        matches!(self, Shape::NatPeer | Shape::NatBoth)
     }
 }
 
@@ -109,7 +124,7 @@ impl Case {
         filter.is_none_or(|filter| self.id().contains(filter))
     }
 
-    pub fn exchange(&self) -> ExchangeMode {
-        self.reference.exchange
+    pub fn shape(&self) -> Shape {
+        self.topology.shape(self.initiator)
     }
 }

@@ -16,6 +16,9 @@ pub struct IpsecSaUp {
     /// `aes128-sha256`
     pub proposal: String,
     pub pfs_group: Option<String>,
+    pub lifetime_secs: u32,
+    pub lifetime_kilobytes: Option<u32>,
+    pub udp_encapsulated: bool,
 }
 
 /// Where an outgoing packet goes.
@@ -70,6 +73,9 @@ pub fn ipsec_sa_established(event: &Event) -> Option<IpsecSaUp> {
         spi_out: spi(&info.outbound_spi)?,
         proposal: info.proposal.clone(),
         pfs_group: info.pfs.clone(),
+        lifetime_secs: info.lifetime_secs,
+        lifetime_kilobytes: info.lifetime_kilobytes,
+        udp_encapsulated: info.udp_encapsulated,
     })
 }
 

@@ -1,23 +1,31 @@
 //! Runs cases: against the real peers when root, else in the simulation, and reports.
+//! [`schedule`] runs many cases at once on reused stations.
 
 pub mod capture;
 pub mod engine_api;
 pub mod icmp;
-mod network;
-pub mod real;
+pub mod network;
+pub mod pool;
 pub mod reference;
 pub mod report;
 pub mod results;
-mod simulated;
+pub mod schedule;
+mod session;
+pub mod simulated;
+pub mod station;
 pub mod tshark;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::time::Instant;
 
+use peers::Health;
+
 use crate::cases::Case;
-pub use report::{CaseReport, table};
+pub use pool::StationPool;
+pub use report::{CaseReport, Verdict};
 use results::ResultsFolder;
+use station::StationKey;
 
 /// Where cases run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,32 +50,51 @@ impl Mode {
     }
 }
 
-/// Runs one case and reports it; a panic inside the case is a failure, not a crash.
+/// Runs one case on a station of its own, torn down afterwards.
 pub fn run_case(case: &Case, mode: Mode, results: &Path) -> CaseReport {
+    run_case_in(case, mode, results, &StationPool::new(0))
+}
+
+/// Runs one case, on a station from `pool` when real; a panic inside the case is a
+/// failure, not a crash. The verdict is the raw outcome until expectations judge it.
+pub fn run_case_in(case: &Case, mode: Mode, results: &Path, pool: &StationPool) -> CaseReport {
     let started = Instant::now();
     let mut report = CaseReport::new(case, mode.label());
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| execute(case, mode, results, &mut report)));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| execute(case, mode, results, pool, &mut report)));
     let setup_error = match outcome {
         Ok(Ok(())) => None,
         Ok(Err(error)) => Some(error),
         Err(panic) => Some(format!("panicked: {}", panic_message(panic.as_ref()))),
     };
-    report.finish(case, started.elapsed(), setup_error);
-    if let Some(path) = &report.results
-        && let Ok(text) = serde_json::to_string_pretty(&report)
-        && let Err(error) = std::fs::write(Path::new(path).join("outcome.json"), text + "\n")
-    {
-        eprintln!("ikelab: writing the outcome of {}: {error}", case.id());
+    if report.verdict != Verdict::NotRun {
+        report.finish(case, started.elapsed(), setup_error);
+    }
+    if let Some(path) = &report.results {
+        ResultsFolder::at(Path::new(path)).write_json("outcome.json", &report);
     }
     report
 }
 
-fn execute(case: &Case, mode: Mode, results: &Path, report: &mut CaseReport) -> Result<(), String> {
+fn execute(
+    case: &Case,
+    mode: Mode,
+    results: &Path,
+    pool: &StationPool,
+    report: &mut CaseReport,
+) -> Result<(), String> {
     match mode {
         Mode::Real => {
             let folder = ResultsFolder::create(results, &case.folder())?;
             report.results = Some(folder.path().display().to_string());
-            real::run(case, &folder, report)
+            let mut station = pool.take(StationKey { peer: case.peer, shape: case.shape() })?;
+            let outcome = session::run(case, &mut station, &folder, report);
+            // Only a healthy peer that went through its case cleanly serves again.
+            if outcome.is_ok() && report.peer_health == Some(Health::Alive) {
+                pool.give_back(station);
+            } else {
+                station.stop();
+            }
+            outcome
         }
         Mode::Simulated => simulated::run(case, report),
     }

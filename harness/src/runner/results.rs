@@ -13,7 +13,9 @@
 //!   reference.policy.json, peer.policy.json
 //!   reference.trace              IOS `debug crypto isakmp` text
 //!   reference.jsonl              the same events as JSON lines
-//!   peer/                        the peer's configs, log, status
+//!   reference.show.txt           show crypto session / SAs / counters at the end
+//!   peer-log.txt                 the peer's log during the case, sanitised
+//!   peer/                        the peer's configs, raw log excerpt (log.txt), status
 //! ```
 
 use std::fs;
@@ -37,6 +39,11 @@ impl ResultsFolder {
         fs::create_dir_all(path.join("peer"))
             .map_err(|error| format!("creating {}: {error}", path.display()))?;
         Ok(ResultsFolder { path })
+    }
+
+    /// An existing folder, to add to.
+    pub fn at(path: &Path) -> Self {
+        ResultsFolder { path: path.to_owned() }
     }
 
     pub fn path(&self) -> &Path {

@@ -1,6 +1,9 @@
-//! The embedded default without root: the same cases, with a second reference engine
-//! standing in for the peer, in the in-process two-party simulation (ikev1::sim). The
-//! checks are the same, but for the capture, which the simulation does not write.
+//! The embedded default without root: cases against a second reference engine standing
+//! in for the peer, in the in-process two-party simulation (ikev1::sim), on a virtual
+//! clock. It plays the steps a stand-in engine can answer for (initiate, wait, the
+//! Phase 1 and 2 checks, NAT detection, pings); a case with any other step is reported
+//! `not-run` with the step named. Capture checks are left out: the simulation writes
+//! no capture.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -8,29 +11,51 @@ use std::time::Duration;
 use ikev1::sim::{Nat, Side as SimSide, Simulation};
 use ikev1::{EndpointConfig, Event, IkeSaInfo};
 use peers::Side;
+use serde_json::json;
 
 use super::engine_api;
 use super::icmp::Echo;
-use super::report::CaseReport;
-use crate::cases::catalogue::{PEER_IDENTITY, REFERENCE_IDENTITY};
-use crate::cases::{Addresses, Case, Check, Initiator, TopologySpec};
+use super::report::{CaseReport, StepOutcome, StepReport, Verdict};
+use crate::cases::{Addresses, Case, Initiator, Shape, TopologySpec};
+use crate::scenario::{Action, Actor, Check, Step};
 
 const SEED_REFERENCE: u64 = 0x1ce1ab;
 const SEED_STAND_IN: u64 = 0x5eed;
 
+/// Whether the simulation can play a step; capture checks are left out, not refused.
+fn playable(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::Do(Action::Initiate { by: None | Some(Actor::Initiator) } | Action::Wait { .. })
+            | Step::Check(
+                Check::Phase1 { .. }
+                    | Check::Phase1Fails { notify: None, .. }
+                    | Check::Phase2 { .. }
+                    | Check::Ping { .. }
+                    | Check::Nat { .. }
+                    | Check::CaptureDecrypts
+            )
+    )
+}
+
 /// A side's own address and the address the other side reaches it at, as the real
 /// topologies assign them.
 fn own_and_public(case: &Case, side: Side) -> (Ipv4Addr, Ipv4Addr) {
-    let initiator_side = match case.initiator {
-        Initiator::Reference => Side::Left,
-        Initiator::Peer => Side::Right,
-    };
-    match case.topology {
-        TopologySpec::Direct => (side.private().address, side.private().address),
-        TopologySpec::NatInFrontOfInitiator if side == initiator_side => {
-            (side.private().address, side.public().address)
+    let reference_side = side == Side::Left;
+    let behind_nat = match case.shape() {
+        Shape::Direct => return (side.private().address, side.private().address),
+        shape => {
+            if reference_side {
+                shape.reference_behind_nat()
+            } else {
+                shape.peer_behind_nat()
+            }
         }
-        TopologySpec::NatInFrontOfInitiator => (side.public().address, side.public().address),
+    };
+    if behind_nat {
+        (side.private().address, side.public().address)
+    } else {
+        (side.public().address, side.public().address)
     }
 }
 
@@ -43,48 +68,203 @@ fn addresses(case: &Case, side: Side) -> Addresses {
     }
 }
 
+/// Why the simulation does not play a case: the first step (or the topology) it
+/// cannot stand in for.
+pub fn unplayable(case: &Case) -> Option<String> {
+    // The simulation's one NAT sits in front of the initiator (side A).
+    let shape_fits = case.shape() == Shape::Direct || case.topology == TopologySpec::NatInitiator;
+    let step =
+        case.timeline.iter().chain(&case.finally).find(|step| !playable(step)).map(|step| step.label());
+    step.or((!shape_fits).then(|| "topology".to_owned()))
+}
+
 /// Runs `case` in the simulation; the reference is the left side, the stand-in the right.
 pub fn run(case: &Case, report: &mut CaseReport) -> Result<(), String> {
-    let reference = case.reference.policy("peer", addresses(case, Side::Left), PEER_IDENTITY);
-    let stand_in = case.peer_side.policy("reference", addresses(case, Side::Right), REFERENCE_IDENTITY);
-    let reference = (EndpointConfig::new(reference), SEED_REFERENCE, "peer");
-    let stand_in = (EndpointConfig::new(stand_in), SEED_STAND_IN, "reference");
-    // The simulation's NAT sits in front of side A: make the initiator A.
-    let ((a, seed_a, a_connection), (b, seed_b, _)) = match case.initiator {
-        Initiator::Reference => (reference, stand_in),
-        Initiator::Peer => (stand_in, reference),
-    };
-    let mut simulation = Simulation::new(a, seed_a, b, seed_b);
-    if case.topology == TopologySpec::NatInFrontOfInitiator {
-        let initiator_side = if case.initiator == Initiator::Reference { Side::Left } else { Side::Right };
-        simulation.nat = Some(Nat::new(IpAddr::V4(initiator_side.public().address)));
+    if let Some(step) = unplayable(case) {
+        report.verdict = Verdict::NotRun;
+        report.verdict_detail = Some(format!("the simulation cannot play `{step}`; it needs a real peer"));
+        return Ok(());
     }
-    simulation.initiate(SimSide::A, a_connection);
-    let limit = case.timeout();
-    simulation.run_until_condition(limit, |sim| {
-        [SimSide::A, SimSide::B].iter().all(|&side| established(sim.events(side)).is_some())
-    });
-    simulation.run_for(Duration::from_millis(100));
-    let (reference_side, stand_in_side) = match case.initiator {
-        Initiator::Reference => (SimSide::A, SimSide::B),
-        Initiator::Peer => (SimSide::B, SimSide::A),
-    };
-    for check in &case.checks {
-        let result = match check {
-            Check::Phase1 { proposal } => phase1(&simulation, reference_side, stand_in_side, proposal),
-            Check::NatTraversal => nat_traversal(&simulation, reference_side, stand_in_side),
-            Check::Phase2 { proposal, pfs } => {
-                phase2(&simulation, reference_side, stand_in_side, proposal, pfs.map(|g| g.token()))
-            }
-            Check::PingReferenceToPeer => ping(&mut simulation, reference_side),
-            Check::PingPeerToReference => ping(&mut simulation, stand_in_side),
-            Check::CaptureDecrypts => Err("the simulation writes no capture yet".to_owned()),
-        };
-        if !report.record(check.label(), result) {
+    let mut play = Play::new(case);
+    let steps: Vec<&Step> = case.timeline.iter().chain(&case.finally).collect();
+    for (number, step) in steps.into_iter().enumerate() {
+        if matches!(step, Step::Check(Check::CaptureDecrypts)) {
+            continue;
+        }
+        if !report.record(play.step(number, step)) {
             break;
         }
     }
     Ok(())
+}
+
+/// The reference's trace of a case the simulation plays, as IOS prints it: the same
+/// seed and inputs give the same text, so it can be locked by a snapshot.
+pub fn reference_trace(case: &Case) -> Option<String> {
+    if unplayable(case).is_some() {
+        return None;
+    }
+    let mut play = Play::new(case);
+    let steps: Vec<&Step> = case.timeline.iter().chain(&case.finally).collect();
+    for (number, step) in steps.into_iter().enumerate() {
+        if !matches!(step, Step::Check(Check::CaptureDecrypts))
+            && play.step(number, step).outcome == StepOutcome::Failed
+        {
+            break;
+        }
+    }
+    let traces = play.simulation.traces(play.reference);
+    Some(ikev1::trace::ios::render_all(traces))
+}
+
+struct Play<'a> {
+    case: &'a Case,
+    simulation: Simulation,
+    reference: SimSide,
+}
+
+impl<'a> Play<'a> {
+    fn new(case: &'a Case) -> Play<'a> {
+        let reference = case.reference.policy("peer", addresses(case, Side::Left), &case.peer_side.identity);
+        let stand_in =
+            case.peer_side.policy("reference", addresses(case, Side::Right), &case.reference.identity);
+        let reference = (EndpointConfig::new(reference), SEED_REFERENCE);
+        let stand_in = (EndpointConfig::new(stand_in), SEED_STAND_IN);
+        let ((a, seed_a), (b, seed_b)) = match case.initiator {
+            Initiator::Reference => (reference, stand_in),
+            Initiator::Peer => (stand_in, reference),
+        };
+        let mut simulation = Simulation::new(a, seed_a, b, seed_b);
+        if case.shape() != Shape::Direct {
+            let initiator_side =
+                if case.initiator == Initiator::Reference { Side::Left } else { Side::Right };
+            simulation.nat = Some(Nat::new(IpAddr::V4(initiator_side.public().address)));
+        }
+        let reference = if case.initiator == Initiator::Reference { SimSide::A } else { SimSide::B };
+        Play { case, simulation, reference }
+    }
+
+    /// Plays one step; `number` counts from 0.
+    fn step(&mut self, number: usize, step: &Step) -> StepReport {
+        let (outcome, result) = match step {
+            Step::Do(action) => (StepOutcome::Done, self.act(action)),
+            Step::Check(check) => (StepOutcome::Passed, self.check(check)),
+        };
+        let (outcome, detail) = match result {
+            Ok(detail) => (outcome, detail),
+            Err(detail) => (StepOutcome::Failed, detail),
+        };
+        StepReport {
+            number: number + 1,
+            label: step.label(),
+            step: step.describe(),
+            in_finally: number >= self.case.timeline.len(),
+            outcome,
+            detail,
+            at_secs: self.simulation.now.as_millis() as f64 / 1000.0,
+            values: json!(null),
+        }
+    }
+
+    fn stand_in(&self) -> SimSide {
+        self.reference.other()
+    }
+
+    fn act(&mut self, action: &Action) -> Result<String, String> {
+        match action {
+            Action::Initiate { .. } => {
+                let connection = if self.reference == SimSide::A { "peer" } else { "reference" };
+                self.simulation.initiate(SimSide::A, connection);
+                let limit = self.case.timeout();
+                self.simulation.run_until_condition(limit, |sim| {
+                    [SimSide::A, SimSide::B].iter().all(|&side| ipsec_sa(sim.events(side)).is_some())
+                        || [SimSide::A, SimSide::B].iter().any(|&side| failure(sim.events(side)).is_some())
+                });
+                self.simulation.run_for(Duration::from_millis(100));
+                Ok("initiated (simulated)".into())
+            }
+            Action::Wait { secs } => {
+                self.simulation.run_for(Duration::from_secs_f64(*secs));
+                Ok(format!("waited {secs} s (virtual)"))
+            }
+            _ => Err("not simulated".into()),
+        }
+    }
+
+    fn check(&mut self, check: &Check) -> Result<String, String> {
+        let expect = &self.case.expect;
+        match check {
+            Check::Phase1 { proposal, .. } => self.phase1(proposal.as_deref().unwrap_or(&expect.ike)),
+            Check::Phase1Fails { .. } => match established(self.simulation.events(self.reference)) {
+                Some(info) => Err(format!("Phase 1 completed: {}", info.proposal)),
+                None => Ok("no ISAKMP SA (simulated)".into()),
+            },
+            Check::Phase2 { proposal, .. } => {
+                let pfs = expect.pfs.map(|group| group.token());
+                self.phase2(proposal.as_deref().unwrap_or(&expect.esp), pfs)
+            }
+            Check::Ping { from, .. } => {
+                let from = match (from, self.case.initiator) {
+                    (Actor::Reference, _) => self.reference,
+                    (Actor::Peer, _) => self.stand_in(),
+                    (Actor::Initiator, _) => SimSide::A,
+                    (Actor::Responder, _) => SimSide::B,
+                };
+                ping(&mut self.simulation, from)
+            }
+            Check::Nat { detected } => self.nat(*detected),
+            _ => Err("not simulated".into()),
+        }
+    }
+
+    fn sides(&self) -> [(SimSide, &'static str); 2] {
+        [(self.reference, "the reference"), (self.stand_in(), "the stand-in peer")]
+    }
+
+    fn phase1(&self, proposal: &str) -> Result<String, String> {
+        for (side, who) in self.sides() {
+            let Some(info) = established(self.simulation.events(side)) else {
+                let why = failure(self.simulation.events(side)).unwrap_or_else(|| "no ISAKMP SA".into());
+                return Err(format!("{who}: {why}"));
+            };
+            if info.proposal != proposal {
+                return Err(format!("{who} negotiated {} instead of {proposal}", info.proposal));
+            }
+        }
+        Ok(format!("both sides established {proposal} (simulated)"))
+    }
+
+    fn phase2(&self, proposal: &str, pfs: Option<&str>) -> Result<String, String> {
+        let mut spis = Vec::new();
+        for (side, who) in self.sides() {
+            let sa =
+                ipsec_sa(self.simulation.events(side)).ok_or_else(|| format!("{who} has no IPsec SA"))?;
+            if sa.proposal != proposal || sa.pfs_group.as_deref() != pfs {
+                return Err(format!("{who} negotiated {} PFS {:?}", sa.proposal, sa.pfs_group));
+            }
+            spis.push((sa.spi_in, sa.spi_out));
+        }
+        if spis[0] != (spis[1].1, spis[1].0) {
+            return Err(format!("SPIs disagree: {spis:08x?}"));
+        }
+        Ok(format!("{proposal} PFS {pfs:?}, SPIs {:08x}/{:08x} (simulated)", spis[0].0, spis[0].1))
+    }
+
+    fn nat(&self, detected: bool) -> Result<String, String> {
+        for (side, who) in self.sides() {
+            let info =
+                established(self.simulation.events(side)).ok_or_else(|| format!("{who} has no ISAKMP SA"))?;
+            // Its own port; the far side of the NAT sees a mapped one.
+            let floated = info.local.port() == 4500;
+            if info.nat_detected != detected || floated != detected {
+                return Err(format!(
+                    "{who}: NAT detected {}, {} -> {}",
+                    info.nat_detected, info.local, info.remote
+                ));
+            }
+        }
+        Ok(format!("both sides: NAT detected {detected} (simulated)"))
+    }
 }
 
 fn established(events: &[Event]) -> Option<&IkeSaInfo> {
@@ -94,6 +274,10 @@ fn established(events: &[Event]) -> Option<&IkeSaInfo> {
     })
 }
 
+fn ipsec_sa(events: &[Event]) -> Option<engine_api::IpsecSaUp> {
+    events.iter().find_map(engine_api::ipsec_sa_established)
+}
+
 fn failure(events: &[Event]) -> Option<String> {
     events.iter().find_map(|event| match event {
         Event::IkeSaFailed { reason, .. } => Some(reason.clone()),
@@ -101,46 +285,8 @@ fn failure(events: &[Event]) -> Option<String> {
     })
 }
 
-fn phase1(sim: &Simulation, reference: SimSide, stand_in: SimSide, proposal: &str) -> Result<String, String> {
-    for (side, who) in [(reference, "the reference"), (stand_in, "the stand-in peer")] {
-        let Some(info) = established(sim.events(side)) else {
-            let why = failure(sim.events(side)).unwrap_or_else(|| "no ISAKMP SA".into());
-            return Err(format!("{who}: {why}"));
-        };
-        if info.proposal != proposal {
-            return Err(format!("{who} negotiated {} instead of {proposal}", info.proposal));
-        }
-    }
-    Ok(format!("both sides established {proposal} (simulated)"))
-}
-
-fn phase2(
-    sim: &Simulation,
-    reference: SimSide,
-    stand_in: SimSide,
-    proposal: &str,
-    pfs: Option<&str>,
-) -> Result<String, String> {
-    let mut spis = Vec::new();
-    for (side, who) in [(reference, "the reference"), (stand_in, "the stand-in peer")] {
-        let sa = sim
-            .events(side)
-            .iter()
-            .find_map(engine_api::ipsec_sa_established)
-            .ok_or_else(|| format!("{who} has no IPsec SA"))?;
-        if sa.proposal != proposal || sa.pfs_group.as_deref() != pfs {
-            return Err(format!("{who} negotiated {} PFS {:?}", sa.proposal, sa.pfs_group));
-        }
-        spis.push((sa.spi_in, sa.spi_out));
-    }
-    if spis[0] != (spis[1].1, spis[1].0) {
-        return Err(format!("SPIs disagree: {spis:08x?}"));
-    }
-    Ok(format!("{proposal} PFS {pfs:?}, SPIs {:08x}/{:08x} (simulated)", spis[0].0, spis[0].1))
-}
-
-/// An echo request from `from`'s inner address to the other side's, answered
-/// by the other side's stack, both through the tunnel.
+/// An echo request from `from`'s inner address to the other side's, answered by the
+/// other side's stack, both through the tunnel.
 fn ping(sim: &mut Simulation, from: SimSide) -> Result<String, String> {
     let selectors =
         sim.endpoint(from).ipsec_sas().first().map(|sa| (sa.local_ts.clone(), sa.remote_ts.clone()));
@@ -187,15 +333,4 @@ fn echoes(events: &[Event], requests: bool) -> Vec<Echo> {
         .filter_map(Echo::parse)
         .filter(|echo| echo.request == requests)
         .collect()
-}
-
-fn nat_traversal(sim: &Simulation, reference: SimSide, stand_in: SimSide) -> Result<String, String> {
-    for (side, who) in [(reference, "the reference"), (stand_in, "the stand-in peer")] {
-        let info = established(sim.events(side)).ok_or_else(|| format!("{who} has no ISAKMP SA"))?;
-        // Its own port; the far side of the NAT sees a mapped one.
-        if !info.nat_detected || info.local.port() != 4500 {
-            return Err(format!("{who} did not float to 4500: {} -> {}", info.local, info.remote));
-        }
-    }
-    Ok("both sides detected the NAT and floated to 4500 (simulated)".into())
 }

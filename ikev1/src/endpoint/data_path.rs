@@ -131,8 +131,12 @@ impl Endpoint {
                     return self.core.out.trace(now, 0, Some(source), Trace::Dropped { reason, detail });
                 }
                 let (ike_sa, connection) = (record.sa.ike_sa, record.sa.connection.clone());
+                let moved = record.sa.udp_encapsulated && record.sa.remote != source;
                 if let Some(sa) = self.sas.get_mut(&ike_sa) {
                     sa.heard_from_peer(now);
+                }
+                if moved {
+                    self.follow_esp_peer(now, ike_sa, source);
                 }
                 if let Inner::Packet(_) = decapsulated.inner {
                     self.core.out.event(Event::InnerPacket { connection, inbound_spi: spi, packet: inner });
@@ -159,6 +163,16 @@ impl Endpoint {
                 );
             }
         }
+    }
+
+    /// Valid ESP-in-UDP came from a new address or port (RFC 3947 7).
+    fn follow_esp_peer(&mut self, now: Timestamp, ike_sa: isakmp::Cookie, source: SocketAddr) {
+        let mut requests = Vec::new();
+        let mut ctx = self.core.context(now, &mut requests);
+        if let Some(sa) = self.sas.get_mut(&ike_sa) {
+            sa.follow_esp_peer(&mut ctx, source);
+        }
+        self.finish(now, requests);
     }
 
     /// RFC 2408 3.14.1 INVALID-SPI: tell the sender through an ISAKMP SA with
@@ -202,7 +216,17 @@ impl Endpoint {
             (None, Some(connection)) => {
                 self.invalid_spi_reports.insert(peer, now);
                 self.pending_invalid_spis.push((peer, spi));
-                let _ = self.start_phase1(now, &connection, Vec::new());
+                // One Phase 1 with the peer at a time: a second one would carry
+                // INITIAL-CONTACT too, and the peer would drop the first with what
+                // was negotiated over it (RFC 2407 4.6.3.3). The report waits for
+                // whichever ISAKMP SA comes up.
+                let negotiating = self
+                    .sas
+                    .values()
+                    .any(|sa| !sa.is_established() && !sa.is_dead() && sa.remote.ip() == peer);
+                if !negotiating {
+                    let _ = self.start_phase1(now, &connection, Vec::new());
+                }
             }
             (None, None) => {}
         }
@@ -319,6 +343,11 @@ impl Endpoint {
 
     /// IPsec SA lifetimes from the ESP database: re-key what we initiated
     /// when soft-expired, delete on hard expiry (RFC 2407 4.5).
+    /// Whether the connection re-keys before expiry (unknown ones do, as before).
+    fn rekeys(&self, connection: &str) -> bool {
+        self.core.config.policy.connection(connection).is_none_or(|c| c.rekey)
+    }
+
     pub(super) fn child_timeouts(&mut self, now: Timestamp) {
         let mut expired = Vec::new();
         let mut rekey = Vec::new();
@@ -339,10 +368,14 @@ impl Endpoint {
             self.delete_child(now, spi, "lifetime expired");
         }
         for (spi, connection, child) in rekey {
+            // Marked either way: a connection without re-keying waits for the hard
+            // expiry, and the soft one must not keep waking us up.
             if let Some(record) = self.children.get_mut(spi) {
                 record.rekey_started = true;
             }
-            self.negotiate_child(now, &connection, &child);
+            if self.rekeys(&connection) {
+                self.negotiate_child(now, &connection, &child);
+            }
         }
     }
 }

@@ -360,6 +360,7 @@ impl Endpoint {
                     ctx.out.trace(now, sa.conn_id, Some(sa.remote), Trace::Expired { soft: false });
                     sa.delete(&mut ctx, "lifetime expired");
                 } else if sa.role == Role::Initiator
+                    && sa.connection.rekey
                     && !sa.rekey_started
                     && sa.expiry(true).is_some_and(|soft| soft <= now)
                 {
@@ -439,6 +440,21 @@ impl Endpoint {
         configured.impairments = impairments.clone();
         for sa in self.sas.values_mut().filter(|sa| sa.connection.name == connection) {
             sa.set_impairments(&impairments);
+        }
+    }
+
+    /// Deletes the ISAKMP SAs of a connection, telling the peer, and keeps its
+    /// IPsec SAs: in IKEv1 they live on their own keys (RFC 2409 5.5), and IOS
+    /// shows the session UP-NO-IKE until a new Phase 1 is needed.
+    pub fn delete_ike_sas(&mut self, now: Timestamp, connection: &str) {
+        self.delete_where(now, "deleted by operator", |sa| sa.connection.name == connection);
+    }
+
+    /// Deletes the IPsec SAs of a connection, telling the peer (RFC 2408 3.15),
+    /// and keeps the ISAKMP SA for the next Quick Mode.
+    pub fn delete_ipsec_sas(&mut self, now: Timestamp, connection: &str) {
+        for spi in self.children.spis_where(|r| r.sa.connection == connection) {
+            self.delete_child(now, spi, "deleted by operator");
         }
     }
 

@@ -578,6 +578,19 @@ impl IkeSa {
         }
     }
 
+    /// RFC 3947 7: the end that is not behind a NAT follows the peer to where its
+    /// last valid UDP-encapsulated ESP came from, so a NAT that lost its mapping does
+    /// not black-hole the tunnel; the end behind a NAT MUST NOT (a spoofed source
+    /// could then redirect it).
+    pub(crate) fn follow_esp_peer(&mut self, ctx: &mut Context<'_>, remote: SocketAddr) {
+        if self.nat_local_behind || !self.nat_detected || remote == self.remote {
+            return;
+        }
+        self.remote = remote;
+        self.trace(ctx, Trace::PortFloat { local_port: self.local.port(), peer_port: self.remote.port() });
+        ctx.requests.push(Request::PeerMoved { ike_sa: self.own_cookie(), remote: self.remote });
+    }
+
     /// IDii/IDir, HASH_I/HASH_R and, from the initiator, INITIAL-CONTACT.
     pub(super) fn authentication_payloads(
         &mut self,

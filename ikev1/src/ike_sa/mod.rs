@@ -803,8 +803,8 @@ impl IkeSa {
         let expiry = self.expiry(false);
         // The initiator re-keys at the soft expiry: a timer of its own, or
         // handle_timeout would only ever run at the hard one.
-        let rekey =
-            (self.role == Role::Initiator && !self.rekey_started).then(|| self.expiry(true)).flatten();
+        let rekeys = self.role == Role::Initiator && self.connection.rekey && !self.rekey_started;
+        let rekey = rekeys.then(|| self.expiry(true)).flatten();
         [retransmit, replay, expiry, rekey].into_iter().flatten().min()
     }
 

@@ -352,6 +352,12 @@ impl IkeSa {
             }
         };
         self.trace(ctx, Trace::AttributesAcceptable);
+        if let Err(why) = self.returned_client_ids(received, &expect.child) {
+            self.trace(ctx, Trace::AttributesNotAcceptable { reason: why.clone() });
+            let spi = expect.own_spi.to_be_bytes().to_vec();
+            self.send_notify(ctx, NotifyType::INVALID_ID_INFORMATION, ProtocolId::ESP, spi, Vec::new());
+            return self.abandon_quick_mode(ctx, message_id, &why);
+        }
         for notification in
             received.notifications().filter(|n| n.notify_type == NotifyType::RESPONDER_LIFETIME)
         {
@@ -622,6 +628,15 @@ impl IkeSa {
             }
             _ => Err("Quick Mode carries client IDs in pairs".into()),
         }
+    }
+
+    /// RFC 2409 5.5: QM2 must return the client IDs of QM1 (unless we sent none).
+    fn returned_client_ids(&self, received: &Received, child: &ChildPolicy) -> Result<(), String> {
+        if self.impairments.omit_client_ids() {
+            return Ok(());
+        }
+        let ids: Vec<&Identification> = received.identifications().collect();
+        traffic_selector::returned_as_proposed(&ids, &child.local_ts, &child.remote_ts)
     }
 
     /// Our child policy that covers what the initiator proposes.

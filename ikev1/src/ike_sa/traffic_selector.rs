@@ -50,9 +50,45 @@ pub fn within(inner: &TrafficSelector, outer: &TrafficSelector) -> bool {
         && (outer.port == 0 || outer.port == inner.port)
 }
 
+/// RFC 2409 5.5: whether QM2 returns the client IDs QM1 proposed for `local` <->
+/// `remote`. IKEv1 has no narrowing, so other ones mean the responder would protect
+/// other traffic than the initiator; none at all is accepted (some responders leave
+/// them out).
+pub fn returned_as_proposed(
+    ids: &[&Identification],
+    local: &TrafficSelector,
+    remote: &TrafficSelector,
+) -> Result<(), String> {
+    let proposed = (selector(&identification(local)), selector(&identification(remote)));
+    match ids {
+        [] => Ok(()),
+        [initiator, responder] => {
+            let returned = (selector(initiator), selector(responder));
+            if returned == proposed {
+                Ok(())
+            } else {
+                Err(format!("QM2 returns client IDs {returned:?} for the proposed {proposed:?}"))
+            }
+        }
+        _ => Err("QM2 carries client IDs that are not a pair".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qm2_must_return_the_proposed_client_ids() {
+        let wide = TrafficSelector::subnet("198.51.100.0".parse().unwrap(), 24);
+        let host = |text: &str| TrafficSelector::host(text.parse().unwrap());
+        let (ours, theirs) = (identification(&wide), identification(&wide));
+        assert!(returned_as_proposed(&[&ours, &theirs], &wide, &wide).is_ok());
+        assert!(returned_as_proposed(&[], &wide, &wide).is_ok());
+        let narrowed = (identification(&host("198.51.100.1")), identification(&host("198.51.100.129")));
+        assert!(returned_as_proposed(&[&narrowed.0, &narrowed.1], &wide, &wide).is_err());
+        assert!(returned_as_proposed(&[&ours], &wide, &wide).is_err());
+    }
 
     #[test]
     fn hosts_and_subnets_round_trip_through_identities() {

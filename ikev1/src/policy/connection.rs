@@ -52,6 +52,10 @@ pub struct Connection {
     pub responder_choice: ResponderChoice,
     #[serde(default)]
     pub lifetime_rule: LifetimeRule,
+    /// Re-key the ISAKMP and IPsec SAs we initiated before they expire (strongSwan's
+    /// `rekey_time`, Libreswan's `rekey=`); without it they expire and are deleted.
+    #[serde(default = "yes")]
+    pub rekey: bool,
     /// Deliberate misbehaviour, for testing how the peer reacts.
     #[serde(default)]
     pub impairments: Vec<Impairment>,
@@ -79,6 +83,7 @@ impl Connection {
             invalid_spi_recovery: false,
             responder_choice: ResponderChoice::OwnPriority,
             lifetime_rule: LifetimeRule::AcceptShorter,
+            rekey: true,
             impairments: Vec::new(),
         }
     }

@@ -21,6 +21,17 @@ pub struct Namespace {
     name: String,
 }
 
+/// [`Namespace::command`] for a namespace known by name (a driver that outlives the
+/// borrow of its topology host keeps only the name).
+pub fn command_in(namespace: &str, program: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new("ip");
+    command
+        .args(["netns", "exec", namespace])
+        .arg(program)
+        .env(OWNER_VARIABLE, std::process::id().to_string());
+    command
+}
+
 impl Namespace {
     /// Creates `ikelab-<pid>-<n>-<label>`.
     pub fn create(label: &str) -> Result<Self> {
@@ -41,12 +52,7 @@ impl Namespace {
     /// the owner variable. `ip netns exec` also gives it a private mount namespace with
     /// /sys remounted, in which a daemon may bind-mount its own /run.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
-        let mut command = Command::new("ip");
-        command
-            .args(["netns", "exec", &self.name])
-            .arg(program)
-            .env(OWNER_VARIABLE, std::process::id().to_string());
-        command
+        command_in(&self.name, program)
     }
 
     /// Runs `program args` inside the namespace to completion; failure is an error.

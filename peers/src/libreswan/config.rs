@@ -11,29 +11,44 @@
 //!   `left/rightprotoport`.
 //! - NAT-T `force`/`off` -> `encapsulation=yes/no`; DPD -> `dpddelay`/`dpdtimeout`;
 //!   `initial_contact` -> `initial-contact`.
+//! - `rekey`, and `rekeymargin` at 10 % of the shorter lifetime (no fuzz), so both
+//!   phases re-key at 90 % as strongSwan's rendering and the reference do.
+//! - NAT-T vendor ID choices -> `nat-ikev1-method`; kilobyte lifetimes ->
+//!   `ipsec-max-bytes` (a local limit: pluto does not negotiate it in IKEv1).
 //! - `keyingtries=1`, so a failed initiation ends instead of retrying forever.
-//! - A host local selector becomes `leftsourceip`, so _updown installs a route to the
-//!   remote selector (the guest has no other route to it).
-//! - Responder choice, lifetime rule, invalid-SPI recovery, impairments and kilobyte
-//!   lifetimes are not rendered (the reference engine's knobs, or no IKEv1 equivalent).
+//! - The host's own inner address, when the local selector covers it (or a host local
+//!   selector), becomes `leftsourceip`, so _updown installs a route to the remote
+//!   selector (the guest has no other route to it).
+//! - A selector's protocol and port -> `protoport` (`1/0`: pluto refuses `%any` ports
+//!   on both sides).
+//! - Responder choice, lifetime rule, invalid-SPI recovery and impairments are not
+//!   rendered (the reference engine's knobs), nor the keepalive interval (daemon-wide).
 
 use std::fmt::Write as _;
+use std::net::IpAddr;
 
 use ikev1::policy::{
-    ChildPolicy, EspProposal, ExchangeMode, IkeHash, IpsecMode, NatTMode, Policy, TrafficSelector,
+    ChildPolicy, EspProposal, ExchangeMode, IkeHash, IpsecMode, NatTMode, NatTraversal, Policy,
+    TrafficSelector,
 };
 
 use crate::peer::error::PeerResult;
-use crate::peer::view::{ConnectionView, safe_name, subnet};
+use crate::peer::view::{ConnectionView, rekey_before, safe_name, subnet};
 
 pub(crate) const PEER: &str = "Libreswan";
+
+/// Seconds between NAT keepalives, for every connection of the daemon.
+const KEEPALIVE_SECS: u32 = 5;
 
 /// The `config setup` section. `extra` holds driver-specific lines (paths).
 pub(crate) fn config_setup(extra: &[String]) -> String {
     // No plutodebug: pluto 4.10 keeps IKE keys inside NSS and even `crypt private`
     // logs only key handles, while slowing pluto down with thousands of lines.
-    let mut out = String::from(
-        "config setup\n    ikev1-policy=accept\n    uniqueids=no\n    plutodebug=none\n    logtime=yes\n    logappend=no\n",
+    // logappend: one log across restarts and cases (drivers take excerpts); keep-alive:
+    // NAT keepalives (RFC 3948 2.3) are daemon-wide in pluto, short so cases need not wait.
+    let mut out = format!(
+        "config setup\n    ikev1-policy=accept\n    uniqueids=no\n    plutodebug=none\n    logtime=yes\n    \
+         logappend=yes\n    keep-alive={KEEPALIVE_SECS}\n"
     );
     for line in extra {
         let _ = writeln!(out, "    {line}");
@@ -42,12 +57,14 @@ pub(crate) fn config_setup(extra: &[String]) -> String {
 }
 
 /// The conns of every policy connection, after `setup`.
-pub(crate) fn ipsec_conf(setup: &str, policy: &Policy) -> PeerResult<String> {
+/// The conns of every policy connection, after `setup`; `inner` is the host's own
+/// address behind the tunnel, if it has one.
+pub(crate) fn ipsec_conf(setup: &str, policy: &Policy, inner: Option<IpAddr>) -> PeerResult<String> {
     let mut out = setup.to_owned();
     for view in ConnectionView::all(PEER, policy)? {
         for (name, child) in conn_names(view.connection) {
             out.push('\n');
-            conn(&mut out, &name, &view, child)?;
+            conn(&mut out, &name, &view, child, inner)?;
         }
     }
     Ok(out)
@@ -80,6 +97,7 @@ fn conn(
     name: &str,
     view: &ConnectionView<'_>,
     child: Option<&ChildPolicy>,
+    inner: Option<IpAddr>,
 ) -> PeerResult<()> {
     safe_name(PEER, name)?;
     let connection = view.connection;
@@ -108,6 +126,17 @@ fn conn(
         NatTMode::Off => "no",
     };
     let _ = writeln!(out, "    encapsulation={encapsulation}");
+    let _ = writeln!(out, "    nat-ikev1-method={}", nat_ikev1_method(&connection.nat_traversal));
+    // Both lifetimes share one margin in pluto: 10 % of the shorter, without fuzz, as
+    // strongSwan's rendering re-keys at 90 %.
+    let shortest =
+        child.map_or(view.ike_lifetime_secs(), |child| child.lifetime.seconds.min(view.ike_lifetime_secs()));
+    let _ = writeln!(
+        out,
+        "    rekey={}\n    rekeymargin={}s\n    rekeyfuzz=0%",
+        yes_no(connection.rekey),
+        shortest - rekey_before(shortest)
+    );
     if let Some(dpd) = connection.dpd {
         let timeout = dpd.interval_secs.saturating_mul(dpd.retries.max(1));
         let _ = writeln!(
@@ -117,13 +146,13 @@ fn conn(
         );
     }
     if let Some(child) = child {
-        child_settings(out, child);
+        child_settings(out, child, inner);
     }
     out.push_str("    keyingtries=1\n    auto=add\n");
     Ok(())
 }
 
-fn child_settings(out: &mut String, child: &ChildPolicy) {
+fn child_settings(out: &mut String, child: &ChildPolicy, inner: Option<IpAddr>) {
     let pfs = child.pfs.map(|group| format!(";{}", group.token())).unwrap_or_default();
     let proposals: Vec<String> =
         child.esp_proposals.iter().map(|proposal| format!("{}{pfs}", esp(proposal))).collect();
@@ -132,33 +161,40 @@ fn child_settings(out: &mut String, child: &ChildPolicy) {
         IpsecMode::Transport => "transport",
     };
     let _ = writeln!(out, "    type={mode}");
-    // A host selector is one of our own addresses: as leftsourceip, _updown routes the
-    // remote subnet with it as source, without which replies have no route at all.
-    if child.local_ts.prefix_len == 32 && child.local_ts.address.is_ipv4() {
-        let _ = writeln!(out, "    leftsourceip={}", child.local_ts.address);
+    // Our inner address (or a host selector, one of our own addresses): as
+    // leftsourceip, _updown routes the remote subnet with it as source, without which
+    // replies have no route at all.
+    let host = (child.local_ts.prefix_len == 32 && child.local_ts.address.is_ipv4())
+        .then_some(child.local_ts.address);
+    if let Some(source) = inner.filter(|address| child.local_ts.contains(*address)).or(host) {
+        let _ = writeln!(out, "    leftsourceip={source}");
     }
     selector(out, "left", &child.local_ts);
     selector(out, "right", &child.remote_ts);
     let _ = writeln!(out, "    phase2=esp\n    phase2alg={}", proposals.join(","));
     let _ =
         writeln!(out, "    pfs={}\n    salifetime={}s", yes_no(child.pfs.is_some()), child.lifetime.seconds);
+    // Not negotiated in IKEv1 by pluto: a local limit only (ipsec.conf(5)).
+    if let Some(kilobytes) = child.lifetime.kilobytes {
+        let _ = writeln!(out, "    ipsec-max-bytes={kilobytes}KiB");
+    }
 }
 
 fn selector(out: &mut String, side: &str, selector: &TrafficSelector) {
     let _ = writeln!(out, "    {side}subnet={}", subnet(selector));
     if selector.protocol != 0 {
-        let port = if selector.port == 0 { "%any".to_owned() } else { selector.port.to_string() };
-        let _ = writeln!(out, "    {side}protoport={}/{port}", selector.protocol);
+        let _ = writeln!(out, "    {side}protoport={}/{}", selector.protocol, selector.port);
     }
 }
 
-/// `aes128-sha2_256`, `aes_gcm16_128` (Libreswan's ESP spelling).
+/// `aes128-sha2_256`, `aes_gcm128` (Libreswan's ESP spelling; its `aes_gcm` is the
+/// 16-byte ICV, ipsec.conf(5)).
 fn esp(proposal: &EspProposal) -> String {
     use ikev1::policy::{EspCipher, EspIntegrityAlgorithm};
     let cipher = match proposal.cipher {
-        EspCipher::Aes128gcm16 => "aes_gcm16_128",
-        EspCipher::Aes192gcm16 => "aes_gcm16_192",
-        EspCipher::Aes256gcm16 => "aes_gcm16_256",
+        EspCipher::Aes128gcm16 => "aes_gcm128",
+        EspCipher::Aes192gcm16 => "aes_gcm192",
+        EspCipher::Aes256gcm16 => "aes_gcm256",
         other => other.token(),
     };
     match proposal.integrity {
@@ -173,6 +209,16 @@ fn esp(proposal: &EspProposal) -> String {
             };
             format!("{cipher}-{}", self::hash(hash))
         }
+    }
+}
+
+/// Which NAT-T vendor IDs pluto sends and honours.
+fn nat_ikev1_method(nat_traversal: &NatTraversal) -> &'static str {
+    match (nat_traversal.rfc3947, nat_traversal.drafts) {
+        (true, true) => "both",
+        (true, false) => "rfc",
+        (false, true) => "drafts",
+        (false, false) => "none",
     }
 }
 
@@ -221,7 +267,7 @@ mod tests {
 
     #[test]
     fn one_child_is_one_conn_with_the_policy_settings() {
-        let conf = ipsec_conf(&config_setup(&[]), &policy(1)).unwrap();
+        let conf = ipsec_conf(&config_setup(&[]), &policy(1), None).unwrap();
         for expected in [
             "ikev1-policy=accept",
             "conn ref\n",
@@ -240,7 +286,7 @@ mod tests {
 
     #[test]
     fn several_children_become_several_conns() {
-        let conf = ipsec_conf(&config_setup(&[]), &policy(2)).unwrap();
+        let conf = ipsec_conf(&config_setup(&[]), &policy(2), None).unwrap();
         assert!(conf.contains("conn ref-net0\n") && conf.contains("conn ref-net1\n"), "{conf}");
     }
 }

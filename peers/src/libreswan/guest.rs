@@ -16,7 +16,9 @@ use ikev1::policy::Policy;
 use crate::guard::{ChildProcess, TempDir};
 use crate::peer::error::{io_error, tail};
 use crate::peer::wait::poll;
-use crate::peer::{Installation, KeyMaterial, Peer, PeerError, PeerKind, PeerResult, PeerStatus};
+use crate::peer::{
+    Health, Installation, KeyMaterial, Peer, PeerError, PeerKind, PeerResult, PeerStatus, SaScope, Traffic,
+};
 use crate::topology::{GuestPort, Host};
 
 use super::config;
@@ -33,10 +35,21 @@ const HALT_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_LIFE_SECS: u32 = 1800;
 const MEMORY: &str = "mem=256M";
 
+/// How long pluto may take to answer whack again after a restart inside the guest.
+const RESTART_TIMEOUT_SECS: u32 = 15;
+/// After `reset`, how long the states may take to disappear.
+const RESET_TIMEOUT: Duration = Duration::from_secs(5);
+/// The pid file of the guest's background ping, in the share.
+const TRAFFIC_PID: &str = "/host/traffic.pid";
+
 /// One guest. Fields drop in order: the UML process, then the TAP, then the share.
 #[derive(Debug)]
 pub struct LibreswanGuest {
     uml: Option<ChildProcess>,
+    /// Where the current pluto.log excerpt starts, in bytes.
+    log_mark: usize,
+    /// The host's address behind the tunnel, the source of what the guest sends into it.
+    inner: Ipv4Addr,
     /// Held for its TAP device, which goes when the guest is gone.
     _port: GuestPort,
     share: Share,
@@ -105,7 +118,8 @@ impl Peer for LibreswanGuest {
             .stderr(console.try_clone().map_err(|source| io_error("console.log", source))?)
             .stdout(console);
         let uml = ChildProcess::spawn(command)?.with_grace(HALT_TIMEOUT);
-        let mut guest = LibreswanGuest { uml: Some(uml), _port: port, share, dir };
+        let mut guest =
+            LibreswanGuest { uml: Some(uml), log_mark: 0, inner: host.inner(), _port: port, share, dir };
         guest.wait_until_ready()?;
         Ok(guest)
     }
@@ -115,13 +129,16 @@ impl Peer for LibreswanGuest {
     }
 
     fn load(&mut self, policy: &Policy) -> PeerResult<()> {
-        self.share.write("ipsec.conf", &config::ipsec_conf(&self.setup(), policy)?)?;
+        let inner = Some(std::net::IpAddr::V4(self.inner));
+        self.share.write("ipsec.conf", &config::ipsec_conf(&self.setup(), policy, inner)?)?;
         self.share.write("ipsec.secrets", &config::ipsec_secrets(policy)?)?;
-        self.share.run(
-            "whack --rereadsecrets && ipsec addconn --config /host/ipsec.conf --addall",
+        let status = self.share.run(
+            "whack --rereadsecrets && ipsec addconn --config /host/ipsec.conf --addall && whack --status",
             REQUEST_TIMEOUT,
         )?;
-        Ok(())
+        let conns: Vec<String> =
+            policy.connections.iter().flat_map(config::conn_names).map(|(name, _)| name).collect();
+        super::check_loaded(&status, &conns, &self.log())
     }
 
     fn initiate(&mut self, connection: &str, timeout: Duration) -> PeerResult<()> {
@@ -146,7 +163,8 @@ impl Peer for LibreswanGuest {
     }
 
     fn log(&self) -> String {
-        self.share.read("pluto.log").unwrap_or_default()
+        let bytes = std::fs::read(self.share.path().join("pluto.log")).unwrap_or_default();
+        String::from_utf8_lossy(bytes.get(self.log_mark..).unwrap_or_default()).into_owned()
     }
 
     fn keys(&mut self) -> PeerResult<KeyMaterial> {
@@ -164,6 +182,89 @@ impl Peer for LibreswanGuest {
         names.iter().map(|name| self.share.path().join(name)).filter(|path| path.exists()).collect()
     }
 
+    fn config_files(&self) -> Vec<PathBuf> {
+        ["ipsec.conf", "ipsec.secrets", "network.ip"]
+            .iter()
+            .map(|name| self.share.path().join(name))
+            .collect()
+    }
+
+    fn mark_log(&mut self) {
+        self.log_mark =
+            std::fs::metadata(self.share.path().join("pluto.log")).map_or(0, |meta| meta.len() as usize);
+    }
+
+    fn reset(&mut self) -> PeerResult<()> {
+        self.stop_traffic()?;
+        let conf = self.share.read("ipsec.conf").unwrap_or_default();
+        let mut script: Vec<String> = conf
+            .lines()
+            .filter_map(|line| line.strip_prefix("conn "))
+            .map(|conn| format!("whack --delete --name {}", conn.trim()))
+            .collect();
+        script.push("ip xfrm state flush && ip xfrm policy flush".into());
+        self.share.write("ipsec.conf", &self.setup())?;
+        self.share.write("ipsec.secrets", "")?;
+        self.share.run(&(script.join("; ") + "; whack --rereadsecrets"), REQUEST_TIMEOUT)?;
+        let cleared = poll(RESET_TIMEOUT, || self.status().ok().filter(|status| status.ike_sas.is_empty()));
+        cleared.map(drop).ok_or(PeerError::Timeout {
+            peer: super::config::PEER,
+            waiting_for: "its states to go after a reset".into(),
+        })
+    }
+
+    fn delete(&mut self, connection: &str, scope: SaScope) -> PeerResult<()> {
+        // Both phases is what an operator's `ipsec down` (whack --terminate) does: no
+        // revival follows.
+        if scope == SaScope::Both {
+            for conn in self.conns(connection) {
+                self.share.run(&format!("whack --name {conn} --terminate"), REQUEST_TIMEOUT)?;
+            }
+            return Ok(());
+        }
+        let status = self.status()?;
+        for serial in super::states_to_delete(&status, &self.conns(connection), scope) {
+            self.share.run(&format!("whack --deletestate {serial}"), REQUEST_TIMEOUT)?;
+        }
+        Ok(())
+    }
+
+    fn restart(&mut self, policy: &Policy) -> PeerResult<()> {
+        self.restart_pluto()?;
+        self.load(policy)
+    }
+
+    fn health(&mut self, timeout: Duration) -> Health {
+        if let Some(Ok(Some(status))) = self.uml.as_mut().map(|uml| uml.try_wait()) {
+            return Health::Crashed(format!("the guest exited ({status})"));
+        }
+        let seconds = timeout.as_secs().max(1);
+        let script =
+            format!("pidof pluto >/dev/null || exit 3; timeout {seconds} whack --globalstatus >/dev/null");
+        match self.share.request(&script, timeout + REQUEST_TIMEOUT) {
+            Ok(reply) if reply.status == 0 => Health::Alive,
+            Ok(reply) if reply.status == 3 => {
+                Health::Crashed(format!("pluto is no longer running in the guest\n{}", tail(&self.log(), 10)))
+            }
+            Ok(reply) => {
+                Health::Hung(format!("whack got no answer within {timeout:?} (exit {})", reply.status))
+            }
+            Err(error) => Health::Hung(format!("the guest does not answer: {error}")),
+        }
+    }
+
+    fn start_traffic(&mut self, traffic: Traffic) -> PeerResult<()> {
+        let script = format!(
+            "ping -q -c {} -i {:.3} -s {} -I {} {} >/dev/null 2>&1 & echo $! > {TRAFFIC_PID}",
+            traffic.count,
+            traffic.interval.as_secs_f64(),
+            traffic.payload,
+            traffic.source,
+            traffic.destination
+        );
+        self.share.run(&script, REQUEST_TIMEOUT).map(drop)
+    }
+
     fn stop(&mut self) -> PeerResult<()> {
         let Some(mut uml) = self.uml.take() else { return Ok(()) };
         if !self.share.has("halted") {
@@ -174,6 +275,34 @@ impl Peer for LibreswanGuest {
         }
         uml.stop()?;
         Ok(())
+    }
+}
+
+impl LibreswanGuest {
+    fn conns(&self, connection: &str) -> Vec<String> {
+        super::conns_of(&self.share.read("ipsec.conf").unwrap_or_default(), connection)
+    }
+
+    fn stop_traffic(&mut self) -> PeerResult<()> {
+        let script = format!("[ -f {TRAFFIC_PID} ] && kill $(cat {TRAFFIC_PID}); rm -f {TRAFFIC_PID}; true");
+        self.share.run(&script, REQUEST_TIMEOUT).map(drop)
+    }
+
+    fn restart_pluto(&mut self) -> PeerResult<()> {
+        // SIGKILL: no Delete leaves. The kernel SAs and policies would outlive pluto,
+        // so they go too, as after a reboot; the stale pid file would stop pluto.
+        let script = format!(
+            "pid=$(pidof pluto); [ -n \"$pid\" ] && kill -9 $pid; \
+             while [ -n \"$pid\" ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done; \
+             ip xfrm state flush; ip xfrm policy flush; rm -f /run/pluto/pluto.pid; \
+             pluto --config /host/ipsec.conf --secretsfile /host/ipsec.secrets --logfile /host/pluto.log \
+               </dev/null >/dev/null 2>&1; \
+             tries=0; until whack --globalstatus >/dev/null 2>&1; do \
+               tries=$((tries + 1)); [ $tries -lt {} ] || exit 1; sleep 0.1; done",
+            RESTART_TIMEOUT_SECS * 10
+        );
+        let limit = Duration::from_secs(u64::from(RESTART_TIMEOUT_SECS)) + REQUEST_TIMEOUT;
+        self.share.run(&script, limit).map(drop)
     }
 }
 

@@ -15,12 +15,15 @@ use std::time::Duration;
 use ikev1::policy::Policy;
 
 use crate::guard::command::{describe, run};
+use crate::guard::namespace::command_in;
 use crate::guard::{ChildProcess, TempDir};
 use crate::peer::error::{io_error, tail, write_file};
 use crate::peer::installation::LibreswanFiles;
+use crate::peer::traffic::Streams;
 use crate::peer::wait::poll;
 use crate::peer::{
-    Installation, KeyMaterial, Peer, PeerError, PeerKind, PeerResult, PeerStatus, ping_in_namespace,
+    Health, Installation, KeyMaterial, Peer, PeerError, PeerKind, PeerResult, PeerStatus, SaScope, Traffic,
+    ping_in_namespace,
 };
 use crate::topology::Host;
 
@@ -32,13 +35,59 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 
 #[derive(Debug)]
 pub struct LibreswanHost {
+    traffic: Streams,
     pluto: Option<ChildProcess>,
     files: LibreswanFiles,
     namespace: String,
+    /// Where the current pluto.log excerpt starts, in bytes.
+    log_mark: usize,
     dir: TempDir,
 }
 
 impl LibreswanHost {
+    /// Starts pluto in the namespace and waits until whack answers.
+    fn launch(&mut self) -> PeerResult<()> {
+        let stdout = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("pluto.stdout"))
+            .map_err(|source| io_error("pluto.stdout", source))?;
+        let dir = self.dir.path().display().to_string();
+        let script = format!(
+            "mount --bind {root}/usr/libexec /usr/libexec && exec {pluto} --nofork --config {dir}/ipsec.conf \
+             --rundir {dir}/run --nssdir {dir}/nss --secretsfile {dir}/ipsec.secrets --ipsecdir {dir}/ipsec.d \
+             --logfile {dir}/pluto.log",
+            root = self.files.root.display(),
+            pluto = self.files.program("pluto").display(),
+        );
+        let mut command = command_in(&self.namespace, "sh");
+        command
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stderr(stdout.try_clone().map_err(|source| io_error("pluto.stdout", source))?)
+            .stdout(stdout);
+        self.pluto = Some(ChildProcess::spawn(command)?.with_grace(STOP_GRACE));
+        let ready = poll(START_TIMEOUT, || {
+            if !self.pluto_alive() {
+                return Some(false);
+            }
+            self.control("whack", &["--globalstatus"]).ok().map(|_| true)
+        });
+        if ready == Some(true) {
+            return Ok(());
+        }
+        let stdout = fs::read_to_string(self.dir.join("pluto.stdout")).unwrap_or_default();
+        Err(PeerError::StartFailed {
+            peer: PEER,
+            detail: if ready.is_none() { "whack got no answer".into() } else { "pluto exited".into() },
+            log_tail: tail(&format!("{stdout}{}", self.log()), 20),
+        })
+    }
+
+    fn pluto_alive(&mut self) -> bool {
+        matches!(self.pluto.as_mut().map(|pluto| pluto.try_wait()), Some(Ok(None)))
+    }
+
     fn control_socket(&self) -> PathBuf {
         self.dir.join("run/pluto.ctl")
     }
@@ -79,41 +128,17 @@ impl Peer for LibreswanHost {
             peer: PEER,
             what: format!("an NSS database from certutil ({error})"),
         })?;
-        let stdout =
-            fs::File::create(dir.join("pluto.stdout")).map_err(|source| io_error("pluto.stdout", source))?;
-        let mut peer =
-            LibreswanHost { pluto: None, files, namespace: host.namespace().name().to_owned(), dir };
+        let mut peer = LibreswanHost {
+            traffic: Streams::default(),
+            pluto: None,
+            files,
+            namespace: host.namespace().name().to_owned(),
+            log_mark: 0,
+            dir,
+        };
         write_file(&peer.dir.join("ipsec.conf"), &peer.setup())?;
         write_file(&peer.dir.join("ipsec.secrets"), "")?;
-        let dir = peer.dir.path().display().to_string();
-        let script = format!(
-            "mount --bind {root}/usr/libexec /usr/libexec && exec {pluto} --nofork --config {dir}/ipsec.conf \
-             --rundir {dir}/run --nssdir {dir}/nss --secretsfile {dir}/ipsec.secrets --ipsecdir {dir}/ipsec.d \
-             --logfile {dir}/pluto.log",
-            root = peer.files.root.display(),
-            pluto = peer.files.program("pluto").display(),
-        );
-        let mut command = host.namespace().command("sh");
-        command
-            .args(["-c", &script])
-            .stdin(Stdio::null())
-            .stderr(stdout.try_clone().map_err(|source| io_error("pluto.stdout", source))?)
-            .stdout(stdout);
-        peer.pluto = Some(ChildProcess::spawn(command)?.with_grace(STOP_GRACE));
-        let ready = poll(START_TIMEOUT, || {
-            if !matches!(peer.pluto.as_mut().map(|pluto| pluto.try_wait()), Some(Ok(None))) {
-                return Some(false);
-            }
-            peer.control("whack", &["--globalstatus"]).ok().map(|_| true)
-        });
-        if ready != Some(true) {
-            let stdout = fs::read_to_string(peer.dir.join("pluto.stdout")).unwrap_or_default();
-            return Err(PeerError::StartFailed {
-                peer: PEER,
-                detail: if ready.is_none() { "whack got no answer".into() } else { "pluto exited".into() },
-                log_tail: tail(&format!("{stdout}{}", peer.log()), 20),
-            });
-        }
+        peer.launch()?;
         Ok(peer)
     }
 
@@ -123,10 +148,14 @@ impl Peer for LibreswanHost {
 
     fn load(&mut self, policy: &Policy) -> PeerResult<()> {
         let conf = self.dir.join("ipsec.conf");
-        write_file(&conf, &config::ipsec_conf(&self.setup(), policy)?)?;
+        write_file(&conf, &config::ipsec_conf(&self.setup(), policy, None)?)?;
         write_file(&self.dir.join("ipsec.secrets"), &config::ipsec_secrets(policy)?)?;
         self.control("whack", &["--rereadsecrets"])?;
-        self.control("addconn", &["--config", &conf.to_string_lossy(), "--addall"]).map(drop)
+        self.control("addconn", &["--config", &conf.to_string_lossy(), "--addall"])?;
+        let status = self.control("whack", &["--status"])?;
+        let conns: Vec<String> =
+            policy.connections.iter().flat_map(config::conn_names).map(|(name, _)| name).collect();
+        super::check_loaded(&status, &conns, &self.log())
     }
 
     /// Phase 1 only: returns once the ISAKMP SA is up (Quick Mode cannot succeed here).
@@ -151,9 +180,8 @@ impl Peer for LibreswanHost {
     }
 
     fn log(&self) -> String {
-        fs::read(self.dir.join("pluto.log"))
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default()
+        let bytes = fs::read(self.dir.join("pluto.log")).unwrap_or_default();
+        String::from_utf8_lossy(bytes.get(self.log_mark..).unwrap_or_default()).into_owned()
     }
 
     fn keys(&mut self) -> PeerResult<KeyMaterial> {
@@ -169,7 +197,68 @@ impl Peer for LibreswanHost {
             .collect()
     }
 
+    fn config_files(&self) -> Vec<PathBuf> {
+        vec![self.dir.join("ipsec.conf"), self.dir.join("ipsec.secrets")]
+    }
+
+    fn mark_log(&mut self) {
+        self.log_mark = fs::metadata(self.dir.join("pluto.log")).map_or(0, |meta| meta.len() as usize);
+    }
+
+    fn reset(&mut self) -> PeerResult<()> {
+        self.traffic.stop();
+        let conf = fs::read_to_string(self.dir.join("ipsec.conf")).unwrap_or_default();
+        for conn in conf.lines().filter_map(|line| line.strip_prefix("conn ")) {
+            self.control("whack", &["--delete", "--name", conn.trim()])?;
+        }
+        write_file(&self.dir.join("ipsec.conf"), &self.setup())?;
+        write_file(&self.dir.join("ipsec.secrets"), "")?;
+        self.control("whack", &["--rereadsecrets"]).map(drop)
+    }
+
+    fn delete(&mut self, connection: &str, scope: SaScope) -> PeerResult<()> {
+        let conf = fs::read_to_string(self.dir.join("ipsec.conf")).unwrap_or_default();
+        // Both phases is what an operator's `ipsec down` (whack --terminate) does: no
+        // revival follows.
+        if scope == SaScope::Both {
+            for conn in super::conns_of(&conf, connection) {
+                self.control("whack", &["--name", &conn, "--terminate"])?;
+            }
+            return Ok(());
+        }
+        let status = self.status()?;
+        for serial in super::states_to_delete(&status, &super::conns_of(&conf, connection), scope) {
+            self.control("whack", &["--deletestate", &serial])?;
+        }
+        Ok(())
+    }
+
+    fn restart(&mut self, policy: &Policy) -> PeerResult<()> {
+        if let Some(pluto) = self.pluto.take() {
+            pluto.kill()?;
+        }
+        // The stale pid file would stop the new pluto.
+        let _ = fs::remove_file(self.dir.join("run/pluto.pid"));
+        self.launch()?;
+        self.load(policy)
+    }
+
+    fn health(&mut self, _timeout: Duration) -> Health {
+        if !self.pluto_alive() {
+            return Health::Crashed(format!("pluto exited\n{}", tail(&self.log(), 10)));
+        }
+        match self.control("whack", &["--globalstatus"]) {
+            Ok(_) => Health::Alive,
+            Err(error) => Health::Hung(error.to_string()),
+        }
+    }
+
+    fn start_traffic(&mut self, traffic: Traffic) -> PeerResult<()> {
+        self.traffic.start(&self.namespace, traffic)
+    }
+
     fn stop(&mut self) -> PeerResult<()> {
+        self.traffic.stop();
         if let Some(pluto) = self.pluto.take() {
             // --shutdown deletes the SAs (telling the peer) before pluto exits.
             let _ = self.control("whack", &["--shutdown"]);

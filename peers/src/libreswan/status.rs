@@ -10,7 +10,10 @@
 //! 000 "sw":   ESP algorithm newest: AES_CBC_128-HMAC_SHA2_256_128; pfsgroup=MODP2048
 //! ```
 //! The first `esp.SPI@address` is the outbound SA (the peer's SPI), the second the
-//! inbound one. Port 4500 after the conn name means NAT-T: ESP in UDP.
+//! inbound one. A port other than 500 after the conn name (4500, or what a NAT mapped
+//! it to) means NAT-T: ESP in UDP. `pfsgroup=` is the connection's configured group,
+//! whatever Quick Mode negotiated (pluto 4.10 as responder accepts the initiator's
+//! group and still shows its own).
 
 use std::collections::BTreeMap;
 
@@ -38,11 +41,13 @@ pub(crate) fn parse_whack_status(text: &str) -> PeerStatus {
                 serial,
                 number_after(rest, "ISAKMP SA #").map(|parent| parent as u32),
                 ChildSaStatus {
+                    id: Some(format!("#{serial}")),
                     name: conn.to_owned(),
                     installed: rest.contains("(IPsec SA established)"),
                     state,
                     mode: "tunnel".into(),
-                    udp_encapsulated: port == Some(4500),
+                    // NAT-T moved the exchange off 500: to 4500, or to a port a NAT mapped.
+                    udp_encapsulated: port.is_some_and(|port| port != 500),
                     rekey_in_secs: number_after(rest, "REPLACE in "),
                     ..ChildSaStatus::default()
                 },
@@ -51,6 +56,7 @@ pub(crate) fn parse_whack_status(text: &str) -> PeerStatus {
             ike_sas.push((
                 serial,
                 IkeSaStatus {
+                    id: Some(format!("#{serial}")),
                     connection: conn.to_owned(),
                     state: rest.split_whitespace().next().unwrap_or_default().to_owned(),
                     established: rest.contains("SA established)"),
@@ -68,22 +74,38 @@ pub(crate) fn parse_whack_status(text: &str) -> PeerStatus {
     for (_, sa) in &mut ike_sas {
         sa.proposal = ike_algorithms.get(&sa.connection).cloned().flatten();
     }
+    let with_algorithms = |child: &ChildSaStatus| {
+        let mut child = child.clone();
+        if let Some(Some((proposal, pfs))) = esp_algorithms.get(&child.name) {
+            child.proposal = Some(proposal.clone());
+            child.pfs_group = pfs.clone();
+            child.pfs_group_is_configured = true;
+        }
+        child
+    };
+    let serials: Vec<u32> = ike_sas.iter().map(|(serial, _)| *serial).collect();
     let mut status = PeerStatus::default();
     for (serial, mut sa) in ike_sas {
-        for (_, parent, child) in &children {
-            if *parent == Some(serial) {
-                let mut child = child.clone();
-                if let Some(Some((proposal, pfs))) = esp_algorithms.get(&child.name) {
-                    child.proposal = Some(proposal.clone());
-                    child.pfs_group = pfs.clone();
-                }
-                sa.children.push(child);
-            }
-        }
+        let own = children.iter().filter(|(_, parent, _)| *parent == Some(serial));
+        sa.children.extend(own.map(|(_, _, child)| with_algorithms(child)));
         status.ike_sas.push(sa);
+    }
+    // IPsec SAs whose ISAKMP SA is gone live on in IKEv1; they hang off a stand-in
+    // that is not established, so `installed_children` still sees them.
+    for (_, _, child) in children.iter().filter(|(_, parent, _)| parent.is_none_or(|p| !serials.contains(&p)))
+    {
+        status.ike_sas.push(IkeSaStatus {
+            connection: child.name.clone(),
+            state: ORPHANED.into(),
+            children: vec![with_algorithms(child)],
+            ..IkeSaStatus::default()
+        });
     }
     status
 }
+
+/// The state of the stand-in for an ISAKMP SA that no longer exists.
+pub(crate) const ORPHANED: &str = "(no ISAKMP SA)";
 
 /// `"sw":   rest` (a connection description line).
 fn conn_line(line: &str) -> Option<(&str, &str)> {
@@ -148,7 +170,11 @@ fn ike_proposal(text: &str) -> Option<String> {
 /// `AES_CBC_128-HMAC_SHA2_256_128; pfsgroup=MODP2048` -> (`aes128-sha256`, `modp2048`).
 fn esp_proposal(text: &str) -> Option<(String, Option<String>)> {
     let (algorithms, pfs) = match text.split_once(';') {
-        Some((algorithms, rest)) => (algorithms, rest.trim().strip_prefix("pfsgroup=").map(group_token)),
+        // `<n/a>`: no PFS configured.
+        Some((algorithms, rest)) => (
+            algorithms,
+            rest.trim().strip_prefix("pfsgroup=").filter(|group| !group.starts_with('<')).map(group_token),
+        ),
         None => (text, None),
     };
     let mut parts = algorithms.trim().split('-');

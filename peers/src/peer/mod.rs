@@ -11,6 +11,7 @@ pub mod error;
 pub mod installation;
 pub mod keys;
 pub mod status;
+pub(crate) mod traffic;
 pub(crate) mod view;
 pub(crate) mod wait;
 
@@ -59,6 +60,42 @@ impl PeerKind {
     }
 }
 
+/// Which SAs a Delete covers (RFC 2408 3.15, RFC 2409 5.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SaScope {
+    /// The ISAKMP SA only: in IKEv1 the IPsec SAs have keys of their own and can live on.
+    #[serde(rename = "phase-1")]
+    Phase1,
+    /// The IPsec SAs only: the ISAKMP SA stays for the next Quick Mode.
+    #[serde(rename = "phase-2")]
+    Phase2,
+    #[serde(rename = "both")]
+    Both,
+}
+
+/// Whether a peer is still in business.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "health", content = "detail", rename_all = "kebab-case")]
+pub enum Health {
+    /// The process runs and answers its control socket.
+    Alive,
+    /// The process is gone.
+    Crashed(String),
+    /// The process runs but its control socket does not answer in time.
+    Hung(String),
+}
+
+/// A background stream of ICMP echo requests from the peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Traffic {
+    pub source: Ipv4Addr,
+    pub destination: Ipv4Addr,
+    pub count: u32,
+    pub interval: Duration,
+    /// ICMP data bytes per echo.
+    pub payload: usize,
+}
+
 /// One running peer.
 pub trait Peer: Send {
     /// Starts the peer as `host` (its namespace and addresses), ready for [`load`].
@@ -94,8 +131,34 @@ pub trait Peer: Send {
     /// snapshots), valid until the peer is dropped.
     fn artifacts(&self) -> Vec<PathBuf>;
 
+    /// The peer's configuration files as loaded (a subset of [`artifacts`]).
+    ///
+    /// [`artifacts`]: Peer::artifacts
+    fn config_files(&self) -> Vec<PathBuf>;
+
     /// Shuts the peer down cleanly (deleting its SAs) and releases what it started.
     fn stop(&mut self) -> PeerResult<()>;
+
+    /// From now on [`log`](Peer::log) and [`keys`](Peer::keys) cover only what follows,
+    /// so one running peer can serve several cases.
+    fn mark_log(&mut self);
+
+    /// Back to a freshly started peer: every SA gone (without waiting for the other
+    /// side), every connection unloaded, background traffic stopped.
+    fn reset(&mut self) -> PeerResult<()>;
+
+    /// Deletes the SAs of `connection` in `scope`, sending Delete payloads.
+    fn delete(&mut self, connection: &str, scope: SaScope) -> PeerResult<()>;
+
+    /// Kills the daemon without a word to anyone (no Delete), drops every SA it had
+    /// installed, and starts it again with `policy`: a crash and restart.
+    fn restart(&mut self, policy: &Policy) -> PeerResult<()>;
+
+    /// Whether the process lives and answers its control socket within `timeout`.
+    fn health(&mut self, timeout: Duration) -> Health;
+
+    /// Starts a background stream of echo requests; [`reset`](Peer::reset) ends it.
+    fn start_traffic(&mut self, traffic: Traffic) -> PeerResult<()>;
 }
 
 /// One ICMP echo with iputils ping inside a namespace.

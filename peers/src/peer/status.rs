@@ -25,6 +25,8 @@ impl PeerStatus {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct IkeSaStatus {
+    /// The implementation's handle for this SA (charon's unique id, pluto's `#serial`).
+    pub id: Option<String>,
     pub connection: String,
     /// The implementation's own word for the state (`ESTABLISHED`, `STATE_MAIN_R3`).
     pub state: String,
@@ -49,6 +51,8 @@ pub struct Endpoint {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ChildSaStatus {
+    /// The implementation's handle for this SA pair (charon's unique id, pluto's `#serial`).
+    pub id: Option<String>,
     pub name: String,
     pub state: String,
     pub installed: bool,
@@ -63,6 +67,9 @@ pub struct ChildSaStatus {
     pub proposal: Option<String>,
     /// The Quick Mode PFS group (`modp2048`), if PFS was used.
     pub pfs_group: Option<String>,
+    /// `pfs_group` is the connection's configured group, not the negotiated one:
+    /// pluto's `whack --status` shows its policy even when it accepted another group.
+    pub pfs_group_is_configured: bool,
     pub bytes_in: Option<u64>,
     pub bytes_out: Option<u64>,
     pub packets_in: Option<u64>,

@@ -5,13 +5,16 @@
 //! - The ISAKMP lifetime L -> `reauth_time = L-1`, `over_time = 1`: charon proposes
 //!   reauth_time + over_time in IKEv1, so the wire carries exactly L.
 //! - A child's lifetime -> `life_time` (what Quick Mode proposes), `rekey_time` at 90 %,
-//!   `life_bytes` from kilobytes; PFS -> the group appended to every ESP proposal.
+//!   `life_bytes` from kilobytes; PFS -> the group appended to every ESP proposal;
+//!   `rekey = false` -> `rekey_time = 0` (and `rekey_bytes = 0`): the CHILD_SA expires.
 //! - NAT-T `force` -> `encap = yes` (kernel-libipsec encapsulates always anyway; `off`
 //!   cannot be expressed and is refused); DPD -> `dpd_delay` / `dpd_timeout`;
 //!   `initial_contact = false` -> `unique = never` (charon sends INITIAL-CONTACT only
 //!   when uniqueness is enforced).
 //! - Responder choice, lifetime rule, invalid-SPI recovery and impairments are the
-//!   reference engine's own knobs; charon has no equivalent and ignores them.
+//!   reference engine's own knobs; charon has no equivalent and ignores them. So are
+//!   the NAT-T vendor ID choices (charon always sends RFC 3947 and the drafts) and the
+//!   keepalive interval (daemon-wide, [`KEEPALIVE_SECS`]).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -23,14 +26,23 @@ use crate::peer::view::{ConnectionView, rekey_before, safe_name, subnet};
 
 pub(crate) const PEER: &str = "strongSwan";
 
+/// What a freshly started or reset instance has loaded: nothing.
+pub(crate) const EMPTY_SWANCTL_CONF: &str = "connections {\n}\nsecrets {\n}\n";
+
+/// NAT keepalives (RFC 3948 2.3) are a daemon-wide setting in charon; short, so cases
+/// that look for them need not wait long.
+const KEEPALIVE_SECS: u32 = 5;
+
 /// Plugins charon loads: kernel-libipsec before kernel-netlink so it owns the IPsec
-/// interface (ESP in userspace, always UDP-encapsulated).
-const CHARON_PLUGINS: &str = "random nonce aes sha1 sha2 md5 hmac gmp kdf pem pkcs1 x509 pubkey \
+/// interface (ESP in userspace, always UDP-encapsulated); openssl for 3DES and gcm for
+/// AES-GCM, which the native plugins lack.
+const CHARON_PLUGINS: &str = "random nonce aes sha1 sha2 md5 hmac gmp gcm openssl kdf pem pkcs1 x509 pubkey \
                               kernel-libipsec kernel-netlink socket-default vici updown";
 const SWANCTL_PLUGINS: &str = "random nonce aes sha1 sha2 md5 hmac gmp pem pkcs1 x509 pubkey";
 
 /// strongswan.conf for an instance whose files live in `dir`: vici socket in
-/// `dir/run`, log `dir/charon.log` at level 4 for IKE and CHILD (keys are logged).
+/// `dir/run`, log `dir/charon.log` at level 4 for IKE and CHILD (keys are logged),
+/// appended to across restarts.
 pub(crate) fn strongswan_conf(dir: &Path) -> String {
     let dir = dir.display();
     format!(
@@ -41,6 +53,7 @@ pub(crate) fn strongswan_conf(dir: &Path) -> String {
   port_nat_t = 4500
   install_routes = yes
   install_virtual_ip = no
+  keep_alive = {KEEPALIVE_SECS}s
   retransmit_tries = 3
   retransmit_timeout = 1.0
   retransmit_base = 1.4
@@ -59,7 +72,7 @@ pub(crate) fn strongswan_conf(dir: &Path) -> String {
       time_format = %H:%M:%S
       time_add_ms = yes
       ike_name = yes
-      append = no
+      append = yes
       flush_line = yes
       default = 1
       ike = 4
@@ -149,13 +162,13 @@ fn connection(out: &mut String, view: &ConnectionView<'_>) -> PeerResult<()> {
     }
     out.push_str("    }\n    children {\n");
     for child_policy in &connection.children {
-        child(out, child_policy)?;
+        child(out, child_policy, connection.rekey)?;
     }
     out.push_str("    }\n  }\n");
     Ok(())
 }
 
-fn child(out: &mut String, child: &ChildPolicy) -> PeerResult<()> {
+fn child(out: &mut String, child: &ChildPolicy, rekeys: bool) -> PeerResult<()> {
     safe_name(PEER, &child.name)?;
     let pfs = child.pfs.map(|group| format!("-{}", group.token())).unwrap_or_default();
     let proposals: Vec<String> =
@@ -170,14 +183,16 @@ fn child(out: &mut String, child: &ChildPolicy) -> PeerResult<()> {
     let _ = writeln!(out, "        local_ts = {}", selector(&child.local_ts));
     let _ = writeln!(out, "        remote_ts = {}", selector(&child.remote_ts));
     let _ = writeln!(out, "        esp_proposals = {}", proposals.join(", "));
+    // rekey_time = 0 disables re-keying: the CHILD_SA then lives to life_time.
+    let rekey = if rekeys { rekey_before(lifetime) } else { 0 };
     let _ = writeln!(
         out,
-        "        life_time = {lifetime}s\n        rekey_time = {}s\n        rand_time = 0s",
-        rekey_before(lifetime)
+        "        life_time = {lifetime}s\n        rekey_time = {rekey}s\n        rand_time = 0s"
     );
     if let Some(kilobytes) = child.lifetime.kilobytes {
         let bytes = u64::from(kilobytes) * 1024;
-        let _ = writeln!(out, "        life_bytes = {bytes}\n        rekey_bytes = {}", bytes / 10 * 9);
+        let rekey_bytes = if rekeys { bytes / 10 * 9 } else { 0 };
+        let _ = writeln!(out, "        life_bytes = {bytes}\n        rekey_bytes = {rekey_bytes}");
     }
     out.push_str("        start_action = none\n        dpd_action = clear\n      }\n");
     Ok(())

@@ -41,6 +41,7 @@ fn malformed(line: &str) -> PeerError {
 fn ike_sa(connection: String, fields: &Fields<'_>) -> IkeSaStatus {
     let state = fields.text("state").unwrap_or_default();
     IkeSaStatus {
+        id: fields.text("uniqueid"),
         connection,
         established: state == "ESTABLISHED",
         state,
@@ -61,6 +62,7 @@ fn ike_sa(connection: String, fields: &Fields<'_>) -> IkeSaStatus {
 fn child_sa(fields: &Fields<'_>) -> ChildSaStatus {
     let state = fields.text("state").unwrap_or_default();
     ChildSaStatus {
+        id: fields.text("uniqueid"),
         name: fields.text("name").unwrap_or_default(),
         installed: state == "INSTALLED",
         state,
@@ -70,6 +72,7 @@ fn child_sa(fields: &Fields<'_>) -> ChildSaStatus {
         spi_out: fields.hex("spi-out"),
         proposal: esp_proposal(fields),
         pfs_group: fields.text("dh-group").map(|group| group_token(&group)),
+        pfs_group_is_configured: false,
         bytes_in: fields.number("bytes-in"),
         bytes_out: fields.number("bytes-out"),
         packets_in: fields.number("packets-in"),
@@ -198,8 +201,28 @@ impl Parser<'_> {
                 self.at += 1;
                 return Some(items);
             }
-            items.push(self.word());
+            let item = self.list_item();
+            // Text the grammar does not know must end the parse, not loop on it.
+            if item.is_empty() {
+                return None;
+            }
+            items.push(item);
         }
+    }
+
+    /// A list item, with the `[protocol/port]` a traffic selector may carry:
+    /// `198.51.100.1/32[icmp]`, `10.0.0.0/8[udp/53]`.
+    fn list_item(&mut self) -> String {
+        let mut item = self.word();
+        if !item.is_empty() && self.peek() == Some(b'[') {
+            let start = self.at;
+            while self.peek().is_some_and(|byte| byte != b']') {
+                self.at += 1;
+            }
+            self.at = (self.at + 1).min(self.text.len());
+            item.push_str(&String::from_utf8_lossy(&self.text[start..self.at]));
+        }
+        item
     }
 
     fn word(&mut self) -> String {
@@ -230,6 +253,17 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selectors_with_protocols_parse_and_junk_ends_the_parse() {
+        let raw = "list-sa event {c {uniqueid=3 version=1 state=ESTABLISHED child-sas {inner-4 {name=inner \
+                   uniqueid=4 state=INSTALLED local-ts=[198.51.100.129/32[icmp]] remote-ts=[198.51.100.1/32[udp/53]]}}}}";
+        let status = parse_list_sas(raw).unwrap();
+        let child = &status.ike_sas[0].children[0];
+        assert_eq!(child.local_ts, ["198.51.100.129/32[icmp]"]);
+        assert_eq!(child.remote_ts, ["198.51.100.1/32[udp/53]"]);
+        assert!(parse_list_sas("list-sa event {c {x=[a [ ]}}").is_err());
+    }
 
     /// Real output of swanctl 5.9.8 after Main Mode + Quick Mode with PFS and one ping.
     const RAW: &str = "list-sa event {mm {uniqueid=1 version=1 state=ESTABLISHED local-host=192.0.2.1 \

@@ -85,5 +85,8 @@ pub const NAT_INSIDE: Cidr = Cidr::new(Ipv4Addr::new(192, 0, 2, 254), 24);
 /// The UDP source ports a NAT maps to.
 pub const NAT_PORTS: RangeInclusive<u16> = 40000..=40099;
 
+/// The ports a NAT maps to after a rebind, so every mapping visibly changes.
+pub const NAT_PORTS_REBOUND: RangeInclusive<u16> = 41000..=41099;
+
 /// The IKE ports a NAT forwards to the host behind it, so that host can also respond.
 pub const IKE_PORTS: [u16; 2] = [500, 4500];

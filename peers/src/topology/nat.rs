@@ -1,15 +1,18 @@
 //! Hosts behind NATs: a middle namespace per NATed side that masquerades its host onto
 //! the public link 203.0.113.0/24, mapping UDP sources to ports 40000-40099 (so 500 and
 //! 4500 are visibly rewritten), and forwarding UDP 500/4500 back to its host so the
-//! host can also respond to an initiator outside.
+//! host can also respond to an initiator outside. [`Nat::rebind`] moves every mapping
+//! to new ports, as a NAT that lost its state does.
 
+use std::cell::Cell;
 use std::net::Ipv4Addr;
+use std::ops::RangeInclusive;
 
-use super::addresses::{Cidr, IKE_PORTS, NAT_INSIDE, NAT_PORTS, Side};
+use super::addresses::{Cidr, IKE_PORTS, NAT_INSIDE, NAT_PORTS, NAT_PORTS_REBOUND, Side};
 use super::host::{HOST_INTERFACE, Host};
 use super::link::veth;
 use super::loss::Loss;
-use crate::guard::{Namespace, Result};
+use crate::guard::{Error, Namespace, Result};
 
 /// The NAT's interface toward its host.
 pub const NAT_INSIDE_INTERFACE: &str = "in0";
@@ -35,6 +38,8 @@ impl NatOf {
 pub struct Nat {
     namespace: Namespace,
     outside: Cidr,
+    host: Cell<Option<Ipv4Addr>>,
+    rebound: Cell<bool>,
 }
 
 impl Nat {
@@ -52,9 +57,36 @@ impl Nat {
         Loss::on(&self.namespace, NAT_OUTSIDE_INTERFACE)
     }
 
+    /// Forgets every mapping and maps to the other port range from now on
+    /// ([`NAT_PORTS_REBOUND`] and back), as a NAT that rebooted or timed out would:
+    /// the far side sees the host's packets come from a new port.
+    pub fn rebind(&self) -> Result<()> {
+        self.rebound.set(!self.rebound.get());
+        self.apply_rules()?;
+        self.forget_mappings()
+    }
+
+    /// Back to the first port range with no mappings, as freshly built.
+    pub fn reset(&self) -> Result<()> {
+        if self.rebound.replace(false) {
+            self.apply_rules()?;
+        }
+        self.forget_mappings()
+    }
+
+    /// Drops the connection-tracking entries, so the next packets get new mappings.
+    pub fn forget_mappings(&self) -> Result<()> {
+        match self.namespace.exec("conntrack", ["-F"]) {
+            Ok(_) => Ok(()),
+            // conntrack -F exits 1 when the table is already empty.
+            Err(Error::Failed { stderr, .. }) if stderr.contains("0 flow entries") => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     fn create(side: Side) -> Result<Self> {
         let namespace = Namespace::create(&format!("nat-{}", side.label()))?;
-        Ok(Nat { namespace, outside: side.public() })
+        Ok(Nat { namespace, outside: side.public(), host: Cell::new(None), rebound: Cell::new(false) })
     }
 
     fn configure(&self, host: Ipv4Addr) -> Result<()> {
@@ -62,13 +94,22 @@ impl Nat {
         namespace.ip(["addr", "add", &NAT_INSIDE.to_string(), "dev", NAT_INSIDE_INTERFACE])?;
         namespace.ip(["addr", "add", &self.outside.to_string(), "dev", NAT_OUTSIDE_INTERFACE])?;
         namespace.sysctl("net.ipv4.ip_forward", "1")?;
-        namespace.nft(&nat_rules(self.outside.address, host))
+        self.host.set(Some(host));
+        self.apply_rules()
+    }
+
+    /// (Re)writes the NAT table, atomically, for the current port range.
+    fn apply_rules(&self) -> Result<()> {
+        let Some(host) = self.host.get() else { return Ok(()) };
+        let ports = if self.rebound.get() { NAT_PORTS_REBOUND } else { NAT_PORTS };
+        let replace = "table ip ikelab_nat {}\ndelete table ip ikelab_nat\n";
+        self.namespace.nft(&format!("{replace}{}", nat_rules(self.outside.address, host, ports)))
     }
 }
 
-fn nat_rules(public: Ipv4Addr, host: Ipv4Addr) -> String {
+fn nat_rules(public: Ipv4Addr, host: Ipv4Addr, ports_mapped: RangeInclusive<u16>) -> String {
     let ports = IKE_PORTS.map(|port| port.to_string()).join(", ");
-    let (low, high) = (NAT_PORTS.start(), NAT_PORTS.end());
+    let (low, high) = (ports_mapped.start(), ports_mapped.end());
     format!(
         "table ip ikelab_nat {{
   chain prerouting {{
@@ -167,7 +208,7 @@ mod tests {
 
     #[test]
     fn rules_masquerade_into_the_port_range_and_forward_ike() {
-        let rules = nat_rules(Ipv4Addr::new(203, 0, 113, 1), Ipv4Addr::new(192, 0, 2, 1));
+        let rules = nat_rules(Ipv4Addr::new(203, 0, 113, 1), Ipv4Addr::new(192, 0, 2, 1), NAT_PORTS);
         assert!(rules.contains("masquerade to :40000-40099"));
         assert!(rules.contains("ip daddr 203.0.113.1 udp dport { 500, 4500 } dnat to 192.0.2.1"));
     }

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod fuzz_command;
 mod list_command;
+mod real_peers;
 mod run_command;
 
 #[derive(Parser)]
@@ -32,6 +34,8 @@ enum Command {
         #[arg(required = true)]
         partitions: Vec<std::path::PathBuf>,
     },
+    /// Fuzz a real peer: damaged handshakes from a seed, each followed by a liveness check.
+    Fuzz(fuzz_command::FuzzArgs),
     /// List the cases (`peer::role::scenario`) and count them.
     List(list_command::ListArgs),
 }
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
             }
         }
         Command::List(args) => list_command::main(&args),
+        Command::Fuzz(args) => fuzz_command::main(&args),
         Command::Peers => {
             let (report, complete) = harness::peers_command::report();
             print!("{report}");

@@ -119,23 +119,6 @@ fn load(args: &RunArgs) -> Result<(Catalogue, Expectations), String> {
     Ok((catalogue, expectations))
 }
 
-/// The peers and tools the cases need, installed first if any is missing (as the
-/// README promises: the main command works on a fresh machine). A failed install
-/// is reported; the cases then fail, each saying what is missing.
-fn install_missing_peers() {
-    let (report, complete) = harness::peers_command::report();
-    if complete {
-        return;
-    }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../peers/install.sh");
-    eprintln!("ikelab: peers or tools are missing:\n{report}ikelab: installing them with {script}");
-    match std::process::Command::new("bash").arg(script).status() {
-        Ok(status) if status.success() => {}
-        Ok(status) => eprintln!("ikelab: {script} failed ({status}); the cases will say what is missing"),
-        Err(error) => eprintln!("ikelab: cannot run {script}: {error}"),
-    }
-}
-
 /// A partition, and how it was written (for the reports).
 fn parse_partition(text: &str) -> Result<(Partition, String), String> {
     text.parse::<Partition>().map(|partition| (partition, text.to_owned()))
@@ -146,15 +129,7 @@ fn parse_partition(text: &str) -> Result<(Partition, String), String> {
 fn prepare(mode: Mode, args: &RunArgs, count: usize) {
     match mode {
         Mode::Real => {
-            install_missing_peers();
-            // Ctrl-C and kill remove this run's namespaces, daemons and guests; a
-            // previous run that crashed has its leftovers removed now.
-            peers::guard::clean_up_on_interrupt();
-            if let Ok(swept) = peers::guard::sweep_leftovers()
-                && !swept.is_empty()
-            {
-                eprintln!("ikelab: removed leftovers of earlier runs: {swept:?}");
-            }
+            crate::real_peers::prepare();
             eprintln!(
                 "ikelab: {count} cases against the real peers, {} at a time, results in {}",
                 args.jobs,

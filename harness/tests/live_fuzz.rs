@@ -1,4 +1,4 @@
-//! `ikelab fuzz` against the real strongSwan: a short campaign whose every
+//! `ikelab fuzz` against the real peers: a short campaign on each whose every
 //! case records the peer's reaction and runs the liveness oracle, and a
 //! replay that reproduces a case from its seed and index. Needs root and the
 //! peers (fails, never skips, without them).
@@ -9,12 +9,12 @@ use std::time::Duration;
 use harness::live_fuzz::campaign::{self, Campaign, CaseLine, Outcome};
 use peers::PeerKind;
 
-fn campaign(first: u64, cases: u64, jobs: usize, folder: &str) -> Campaign {
+fn campaign(peer: PeerKind, first: u64, cases: u64, jobs: usize, folder: &str) -> Campaign {
     assert!(peers::guard::is_root(), "live fuzzing starts real peers and needs root; CI runs as root");
     let results = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(folder);
     let _ = std::fs::remove_dir_all(&results);
     Campaign {
-        peer: PeerKind::StrongSwan,
+        peer,
         seed: 0x5eed,
         first,
         cases: Some(cases),
@@ -25,13 +25,13 @@ fn campaign(first: u64, cases: u64, jobs: usize, folder: &str) -> Campaign {
     }
 }
 
-#[test]
-fn a_short_campaign_against_strongswan_records_reactions_and_keeps_the_peer_alive() {
-    let campaign = campaign(0, 6, 3, "live-fuzz-campaign");
+/// Six cases, each ending with the oracle; the peer survives them all (a
+/// change is a finding to look at, with its folder kept).
+fn short_campaign(peer: PeerKind) {
+    let campaign = campaign(peer, 0, 6, 3, &format!("live-fuzz-{}", peer.label()));
     let summary = campaign::run(&campaign, &|_: &CaseLine| {}).expect("the campaign runs");
     assert_eq!(summary.cases, 6);
     assert_eq!(summary.outcomes.get(&Outcome::HarnessError), None, "{summary:#?}");
-    // strongSwan 5.9 survives these six; a change is a finding to look at.
     assert!(summary.findings.is_empty(), "{:#?}", summary.findings);
     assert_eq!(summary.outcomes[&Outcome::Survived], 6);
     let reacted: u64 = summary.reactions.iter().filter(|(r, _)| *r != "not-reached").map(|(_, n)| n).sum();
@@ -47,8 +47,18 @@ fn a_short_campaign_against_strongswan_records_reactions_and_keeps_the_peer_aliv
 }
 
 #[test]
+fn a_short_campaign_against_strongswan_records_reactions_and_keeps_the_peer_alive() {
+    short_campaign(PeerKind::StrongSwan);
+}
+
+#[test]
+fn a_short_campaign_against_libreswan_records_reactions_and_keeps_the_peer_alive() {
+    short_campaign(PeerKind::LibreswanGuest);
+}
+
+#[test]
 fn a_replay_runs_the_same_case_and_keeps_its_folder() {
-    let mut replay = campaign(3, 1, 1, "live-fuzz-replay");
+    let mut replay = campaign(PeerKind::StrongSwan, 3, 1, 1, "live-fuzz-replay");
     replay.keep_folders = true;
     let summary = campaign::run(&replay, &|_: &CaseLine| {}).expect("the replay runs");
     assert_eq!(summary.cases, 1);

@@ -5,6 +5,7 @@ pub mod capture;
 pub mod engine_api;
 pub mod icmp;
 pub mod network;
+pub mod peer_messages;
 pub mod pool;
 pub mod reference;
 pub mod report;

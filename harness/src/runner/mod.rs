@@ -26,6 +26,7 @@ use crate::cases::Case;
 pub use pool::StationPool;
 pub use report::{CaseReport, Verdict};
 use results::ResultsFolder;
+pub use session::is_error_notify;
 use station::StationKey;
 
 /// Where cases run.

@@ -11,6 +11,8 @@ mod sa_checks;
 mod status_checks;
 mod traffic_checks;
 
+pub use peer_checks::is_error as is_error_notify;
+
 use std::thread;
 use std::time::{Duration, Instant};
 

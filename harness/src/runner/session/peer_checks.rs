@@ -89,7 +89,7 @@ impl Session<'_> {
 
 /// RFC 2408 3.14.1: types below 8192 are errors; the counters name them as
 /// [`NotifyType`] prints them.
-fn is_error(name: &str) -> bool {
+pub fn is_error(name: &str) -> bool {
     match name.parse::<u16>() {
         Ok(number) => NotifyType(number).is_error(),
         Err(_) => (1..8192).map(NotifyType).take(31).any(|notify| notify.to_string() == name),

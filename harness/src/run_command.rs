@@ -136,6 +136,18 @@ fn install_missing_peers() {
     }
 }
 
+/// Before cases against the real peers: installs what is missing, arms the
+/// clean-up on Ctrl-C and kill, and removes what a crashed earlier run left.
+pub fn prepare_real_peers() {
+    install_missing_peers();
+    peers::guard::clean_up_on_interrupt();
+    if let Ok(swept) = peers::guard::sweep_leftovers()
+        && !swept.is_empty()
+    {
+        eprintln!("ikelab: removed leftovers of earlier runs: {swept:?}");
+    }
+}
+
 /// A partition, and how it was written (for the reports).
 fn parse_partition(text: &str) -> Result<(Partition, String), String> {
     text.parse::<Partition>().map(|partition| (partition, text.to_owned()))
@@ -146,15 +158,7 @@ fn parse_partition(text: &str) -> Result<(Partition, String), String> {
 fn prepare(mode: Mode, args: &RunArgs, count: usize) {
     match mode {
         Mode::Real => {
-            install_missing_peers();
-            // Ctrl-C and kill remove this run's namespaces, daemons and guests; a
-            // previous run that crashed has its leftovers removed now.
-            peers::guard::clean_up_on_interrupt();
-            if let Ok(swept) = peers::guard::sweep_leftovers()
-                && !swept.is_empty()
-            {
-                eprintln!("ikelab: removed leftovers of earlier runs: {swept:?}");
-            }
+            prepare_real_peers();
             eprintln!(
                 "ikelab: {count} cases against the real peers, {} at a time, results in {}",
                 args.jobs,

@@ -64,6 +64,7 @@ impl Fidelity {
 #[derive(Clone, Debug, Serialize)]
 pub struct Replay {
     pub cve: String,
+    pub peer: PeerKind,
     pub fidelity: Fidelity,
     /// How each step is played live; approximations and reasons included.
     pub how: Vec<String>,
@@ -386,7 +387,7 @@ impl Plan {
             Fidelity::Faithful
         };
         if fidelity == Fidelity::NotReplayable {
-            return Replay { cve: vector.id.clone(), fidelity, how: self.how, case: None };
+            return Replay { cve: vector.id.clone(), peer: base.peer, fidelity, how: self.how, case: None };
         }
         if let Some(at) = self.cleartext_at {
             let mut impairments = self.impairments.clone();
@@ -440,7 +441,7 @@ impl Plan {
                 on_demand: false,
             });
         }
-        Replay { cve: vector.id.clone(), fidelity, how: self.how, case: Some(case) }
+        Replay { cve: vector.id.clone(), peer: base.peer, fidelity, how: self.how, case: Some(case) }
     }
 }
 

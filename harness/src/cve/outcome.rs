@@ -5,11 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use peers::{Health, PeerKind};
+use ikev1::impairment::Impairment;
+use peers::Health;
 use serde::Serialize;
 
 use super::mapping::{Fidelity, Replay};
 use super::vector::CveVector;
+use crate::runner::peer_messages::is_ikev2_error;
 use crate::runner::report::StepOutcome;
 use crate::runner::{CaseReport, is_error_notify};
 use crate::scenario::Reaction;
@@ -29,8 +31,9 @@ pub struct CveOutcome {
     /// Notify types the peer sent by the end of the replay: those in the clear
     /// (from the capture) and those the reference decrypted.
     pub notifies: BTreeMap<String, u64>,
-    /// The peer's Main/Aggressive Mode responses (MM2, MM4, AM2, resends included).
-    pub phase1_responses: Option<u64>,
+    /// How often the peer sent its MM2 or AM2 (resends included), for the cases where
+    /// the reference goes silent after its first message (CVE-2016-5361's shape).
+    pub first_responses: Option<u64>,
     /// `None` when the case did not run.
     pub survived: Option<bool>,
     /// The first failed step, or why the case did not run.
@@ -42,18 +45,18 @@ pub struct CveOutcome {
 
 impl CveOutcome {
     /// A case that has no live counterpart: reported, never counted as passing.
-    pub fn not_replayable(vector: &CveVector, peer: PeerKind, replay: &Replay) -> CveOutcome {
+    pub fn not_replayable(vector: &CveVector, replay: &Replay) -> CveOutcome {
         CveOutcome {
             cve: vector.id.clone(),
             title: vector.title.clone(),
-            peer: peer.label().to_owned(),
+            peer: replay.peer.label().to_owned(),
             fidelity: replay.fidelity,
             how: replay.how.clone(),
             correct_reaction: vector.correct_reaction.clone(),
             replayed: None,
             reaction: None,
             notifies: BTreeMap::new(),
-            phase1_responses: None,
+            first_responses: None,
             survived: None,
             failure: None,
             peer_health: None,
@@ -73,9 +76,13 @@ impl CveOutcome {
         let peer_messages =
             timeline.iter().find(|step| step.label == "peer-messages").map(|step| &step.values);
         let notifies = peer_messages.map(notifies_of).unwrap_or_default();
-        let phase1_responses = peer_messages
-            .and_then(|values| values.pointer("/capture/phase1_responses"))
-            .and_then(serde_json::Value::as_u64);
+        let silent = replay.case.as_ref().is_some_and(|case| {
+            case.reference.impairments.iter().any(|i| matches!(i, Impairment::SilentAfter { .. }))
+        });
+        let first_responses = peer_messages
+            .and_then(|values| values.pointer("/capture/first_responses"))
+            .and_then(serde_json::Value::as_u64)
+            .filter(|_| silent);
         let alive = report.peer_health == Some(Health::Alive);
         let setup_failed = report.steps.is_empty();
         CveOutcome {
@@ -88,7 +95,7 @@ impl CveOutcome {
             replayed: Some(ran(&timeline)),
             reaction: reaction(report.observations.peer_reaction, &notifies),
             notifies,
-            phase1_responses,
+            first_responses,
             survived: (!setup_failed).then(|| alive && ran(&finally)),
             failure: report.failure.clone(),
             peer_health: report.peer_health.clone(),
@@ -124,7 +131,9 @@ fn notifies_of(values: &serde_json::Value) -> BTreeMap<String, u64> {
 /// it) makes an `ignored` a `rejected`.
 fn reaction(checked: Option<Reaction>, notifies: &BTreeMap<String, u64>) -> Option<Reaction> {
     match checked {
-        Some(Reaction::Ignored) if notifies.keys().any(|name| is_error_notify(name)) => {
+        Some(Reaction::Ignored)
+            if notifies.keys().any(|name| is_error_notify(name) || is_ikev2_error(name)) =>
+        {
             Some(Reaction::Rejected)
         }
         other => other,

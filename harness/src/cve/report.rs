@@ -97,8 +97,8 @@ pub fn table(outcomes: &[CveOutcome]) -> String {
             .iter()
             .map(|(name, count)| if *count == 1 { name.clone() } else { format!("{name} ×{count}") })
             .collect();
-        if let Some(responses) = outcome.phase1_responses.filter(|responses| *responses > 0) {
-            notifies.push(format!("({responses} Phase 1 responses)"));
+        if let Some(responses) = outcome.first_responses {
+            notifies.push(format!("MM2/AM2 ×{responses} while the reference was silent"));
         }
         let survived = match outcome.survived {
             Some(true) => "yes",

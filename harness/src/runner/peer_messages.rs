@@ -2,7 +2,7 @@
 //! ISAKMP message from the peer's address, by exchange type, the Notify types of
 //! those in the clear (an error notify to a stray or malformed datagram goes out
 //! under cookies the reference's engine has no SA for, so only the capture sees it),
-//! and how many Phase 1 responses (MM2, AM2 and their retransmissions) there were.
+//! and how many first responses (MM2 or AM2, resends included) there were.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -13,15 +13,20 @@ use isakmp::numbers::ExchangeType;
 use isakmp::{Body, Cookie, Message, PayloadBody};
 use serde::Serialize;
 
+/// The IKEv2 Notify payload's type (RFC 7296 3.2).
+const IKEV2_NOTIFY: u8 = 41;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PeerMessages {
     /// ISAKMP messages from the peer, by exchange type name.
     pub by_exchange: BTreeMap<String, u32>,
-    /// Notify types (by name) of the peer's messages sent in the clear.
+    /// Notify types (by name) of the peer's messages sent in the clear; an IKEv2
+    /// Notify (RFC 7296 3.10) as `IKEv2 <type>`, as a peer answers a header of
+    /// version 2.0 (RFC 7296 2.5).
     pub plain_notifies: BTreeMap<String, u32>,
-    /// Main or Aggressive Mode messages from the peer under a responder cookie and
-    /// message ID 0: the responder's MM2/MM4/AM2, retransmissions included.
-    pub phase1_responses: u32,
+    /// The responder's first message, MM2 or AM2 (the one that carries its SA
+    /// payload, RFC 2409 5), resends included.
+    pub first_responses: u32,
     /// Datagrams from the peer's IKE ports that do not parse as ISAKMP.
     pub unparsable: u32,
 }
@@ -51,16 +56,46 @@ impl PeerMessages {
     fn count(&mut self, message: &Message) {
         let header = &message.header;
         *self.by_exchange.entry(header.exchange.to_string()).or_default() += 1;
+        let Body::Plain(payloads) = &message.body else { return };
         let phase1 = matches!(header.exchange, ExchangeType::IDENTITY_PROTECTION | ExchangeType::AGGRESSIVE);
-        if phase1 && header.message_id.0 == 0 && header.responder_cookie != Cookie::ZERO {
-            self.phase1_responses += 1;
+        let has_sa =
+            payloads.iter().any(|payload| matches!(payload.body, PayloadBody::SecurityAssociation(_)));
+        if phase1 && has_sa && header.responder_cookie != Cookie::ZERO {
+            self.first_responses += 1;
         }
-        if let Body::Plain(payloads) = &message.body {
-            for payload in payloads {
-                if let PayloadBody::Notification(notification) = &payload.body {
-                    *self.plain_notifies.entry(notification.notify_type.to_string()).or_default() += 1;
+        for payload in payloads {
+            let name = match &payload.body {
+                PayloadBody::Notification(notification) => notification.notify_type.to_string(),
+                PayloadBody::Unknown { payload_type, data } if payload_type.0 == IKEV2_NOTIFY => {
+                    // Protocol ID, SPI size, then the type (RFC 7296 3.10).
+                    let Some(kind) = data.get(2..4) else { continue };
+                    ikev2_notify_name(u16::from_be_bytes([kind[0], kind[1]]))
                 }
-            }
+                _ => continue,
+            };
+            *self.plain_notifies.entry(name).or_default() += 1;
         }
     }
+}
+
+/// `IKEv2 INVALID_MAJOR_VERSION` and the like for the error types a peer sends an
+/// IKEv1 initiator (RFC 7296 3.10.1); others by number.
+fn ikev2_notify_name(kind: u16) -> String {
+    let name = match kind {
+        1 => "UNSUPPORTED_CRITICAL_PAYLOAD".to_owned(),
+        4 => "INVALID_IKE_SPI".to_owned(),
+        5 => "INVALID_MAJOR_VERSION".to_owned(),
+        7 => "INVALID_SYNTAX".to_owned(),
+        14 => "NO_PROPOSAL_CHOSEN".to_owned(),
+        17 => "INVALID_KE_PAYLOAD".to_owned(),
+        other => other.to_string(),
+    };
+    format!("IKEv2 {name}")
+}
+
+/// Whether a name [`PeerMessages`] gives an IKEv2 notify is an error type (below
+/// 16384, RFC 7296 3.10.1).
+pub fn is_ikev2_error(name: &str) -> bool {
+    let Some(kind) = name.strip_prefix("IKEv2 ") else { return false };
+    kind.parse::<u16>().map_or(true, |number| number < 16384)
 }

@@ -30,8 +30,8 @@ impl Session<'_> {
         let received = self.snapshot()?.counters.notifies_received;
         let detail = format!(
             "from the peer: {:?}; notifies in the clear {:?}, decrypted by the reference {:?}; \
-             {} Phase 1 responses",
-            messages.by_exchange, messages.plain_notifies, received, messages.phase1_responses
+             {} MM2/AM2",
+            messages.by_exchange, messages.plain_notifies, received, messages.first_responses
         );
         Ok(Found::new(detail, json!({ "capture": messages, "decrypted_notifies": received })))
     }

@@ -112,17 +112,7 @@ pub fn main(args: &CveArgs) -> ExitCode {
     let report = CveReport { peers, jobs: args.jobs, wall_secs: wall, outcomes };
     print!("\n{}", cve::report::table(&report.outcomes));
     println!("\nwall time {wall:.1} s for {} replays with {} jobs", cases.len(), args.jobs);
-    match report.write(&args.results) {
-        Ok(files) => {
-            let names: Vec<String> = files.iter().map(|file| file.display().to_string()).collect();
-            println!("reports: {}", names.join(", "));
-        }
-        Err(error) => {
-            eprintln!("ikelab cve: writing the reports: {error}");
-            return ExitCode::FAILURE;
-        }
-    }
-    if report.acceptable() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    crate::run_command::conclude("ikelab cve", report.write(&args.results), report.acceptable())
 }
 
 /// Every selected vector mapped for every selected peer, peer by peer.

@@ -1,8 +1,7 @@
 //! The CVE cases of vectors/cve as the live replay reads them (format in
 //! vectors/cve/README.md). The script is the engine fuzz targets' script in JSON;
 //! this is a reader of its JSON form only, so the harness does not build the
-//! engine's fuzzing scaffolding (ikev1 feature `fuzz`). `ours` (our engine's
-//! in-process reaction) is not read: ikev1/tests/cve_regressions.rs checks it.
+//! engine's fuzzing scaffolding (ikev1 feature `fuzz`, `ikev1::fuzz::cve`).
 
 use std::path::{Path, PathBuf};
 
@@ -14,17 +13,16 @@ pub fn default_folder() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/cve")
 }
 
+/// What the replay needs of a case; the other fields (`affected`, `advisory`,
+/// `reproduces`, `needs_keys`, `ours`) are for reviewers and the in-process test.
+/// Keys the live runner needs come from the reference engine itself.
 #[derive(Clone, Debug, Deserialize)]
 pub struct CveVector {
     pub id: String,
     pub title: String,
-    pub affected: String,
-    pub advisory: String,
-    pub reproduces: String,
     /// What a correct IKEv1 implementation does, with the RFC that says so.
     pub correct_reaction: String,
     pub bench: Bench,
-    pub needs_keys: bool,
     pub script: Script,
 }
 

@@ -26,6 +26,7 @@ use ikev1::policy::{Dpd, ExchangeMode};
 use peers::{PeerKind, SaScope};
 use serde::Serialize;
 
+use super::reach;
 use super::vector::{Bench, CveVector, Forge, Protection, ScriptStep};
 use crate::cases::{Case, Initiator};
 use crate::scenario::{Acceptance, Action, Actor, Catalogue, Check, Reaction, Step};
@@ -81,13 +82,14 @@ pub fn base_case(peer: PeerKind) -> Result<Case, String> {
 
 /// Maps `vector` onto a live case built from `base` (see [`base_case`]).
 pub fn replay(vector: &CveVector, base: &Case) -> Replay {
-    let mut plan = Plan::new(vector);
+    let mut plan = Plan::new(vector, base.peer);
     plan.map(vector);
     plan.finish(vector, base)
 }
 
 /// The live case being built, step by step.
 struct Plan {
+    peer: PeerKind,
     aggressive: bool,
     timeline: Vec<Step>,
     impairments: Vec<Impairment>,
@@ -112,8 +114,9 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(vector: &CveVector) -> Plan {
+    fn new(vector: &CveVector, peer: PeerKind) -> Plan {
         Plan {
+            peer,
             aggressive: vector.has_setup("aggressive"),
             timeline: Vec::new(),
             impairments: Vec::new(),
@@ -223,6 +226,14 @@ impl Plan {
         }
         let hex = std::mem::take(&mut self.datagrams);
         self.note(format!("{} datagram(s) sent as they are from the reference's port 500", hex.len()));
+        let gates: Vec<String> = hex
+            .iter()
+            .filter_map(|text| text.parse::<vectors::Hex>().ok())
+            .filter_map(|bytes| reach::datagram_gate(self.peer, bytes.as_slice()))
+            .collect();
+        if let Some(gate) = gates.first() {
+            self.approximate(gate.clone());
+        }
         self.timeline.push(Step::Do(Action::SendDatagrams { hex }));
     }
 
@@ -253,6 +264,11 @@ impl Plan {
         };
         if quick_mode {
             self.accepted_if = Acceptance::Phase2;
+        }
+        if self.aggressive && nth == 1 && changes_identity_type(&mutation) {
+            if let Some(gate) = reach::aggressive_identity_changed(self.peer) {
+                self.approximate(gate);
+            }
         }
         let covered = if authentic { ", made before HASH(1) so the HASH covers it" } else { "" };
         self.note(format!("{name}: the reference's own with {mutation:?} (Mutate impairment{covered})"));
@@ -493,6 +509,12 @@ fn behind_hash(mutation: &Mutation) -> Option<Mutation> {
         PayloadEdit::Insert { .. } | PayloadEdit::Replace { .. } | PayloadEdit::Padding(_) => return None,
     };
     Some(Mutation::Payload(edit))
+}
+
+/// Whether an edit of AM1 sets the type octet of its ID payload (SA, KE, Nonce, ID:
+/// payload 3, RFC 2409 5.4).
+fn changes_identity_type(mutation: &Mutation) -> bool {
+    matches!(mutation, Mutation::Payload(PayloadEdit::Patch { payload: 3, offset: 0, .. }))
 }
 
 /// `r-u-there`, `r-u-there-ack`, `delete`, `notify` or the payload's own key.

@@ -189,3 +189,20 @@ fn rfc_references_are_taken_from_the_correct_reaction() {
         ["RFC 2408 3.15", "RFC 3706 5"]
     );
 }
+
+#[test]
+fn inputs_a_peer_stops_early_are_approximations_for_that_peer_only() {
+    let libreswan = base_case(PeerKind::LibreswanGuest).unwrap();
+    let strongswan = base_case(PeerKind::StrongSwan).unwrap();
+    for vector in vectors() {
+        let gated = replay(&vector, &libreswan);
+        let open = replay(&vector, &strongswan);
+        let stopped = gated.how.iter().any(|line| line.contains("not reached"));
+        let expected = ["CVE-2013-6076", "CVE-2014-2891", "CVE-2016-1287", "CVE-2023-30570"];
+        assert_eq!(stopped, expected.contains(&vector.id.as_str()), "{}: {:?}", vector.id, gated.how);
+        if stopped {
+            assert_eq!(gated.fidelity, Fidelity::Approximated, "{}", vector.id);
+            assert!(!open.how.iter().any(|line| line.contains("not reached")), "{}", vector.id);
+        }
+    }
+}

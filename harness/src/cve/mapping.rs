@@ -265,10 +265,12 @@ impl Plan {
         if quick_mode {
             self.accepted_if = Acceptance::Phase2;
         }
-        if self.aggressive && nth == 1 && changes_identity_type(&mutation) {
-            if let Some(gate) = reach::aggressive_identity_changed(self.peer) {
-                self.approximate(gate);
-            }
+        if self.aggressive
+            && nth == 1
+            && changes_identity_type(&mutation)
+            && let Some(gate) = reach::aggressive_identity_changed(self.peer)
+        {
+            self.approximate(gate);
         }
         let covered = if authentic { ", made before HASH(1) so the HASH covers it" } else { "" };
         self.note(format!("{name}: the reference's own with {mutation:?} (Mutate impairment{covered})"));

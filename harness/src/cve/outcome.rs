@@ -139,3 +139,68 @@ fn reaction(checked: Option<Reaction>, notifies: &BTreeMap<String, u64>) -> Opti
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use peers::PeerKind;
+    use serde_json::json;
+
+    use super::*;
+    use crate::cve::{base_case, load_all, replay, vector::default_folder};
+    use crate::runner::report::StepReport;
+
+    fn step(label: &str, in_finally: bool, outcome: StepOutcome, values: serde_json::Value) -> StepReport {
+        StepReport {
+            number: 0,
+            label: label.into(),
+            step: String::new(),
+            in_finally,
+            outcome,
+            detail: String::new(),
+            at_secs: 0.0,
+            values,
+        }
+    }
+
+    /// CVE-2013-4564 as run: the timeline, then a liveness block ending with `last`.
+    fn run(last: StepOutcome, health: Health) -> CveOutcome {
+        let vector =
+            load_all(&default_folder()).unwrap().into_iter().find(|v| v.id == "CVE-2013-4564").unwrap();
+        let replay = replay(&vector, &base_case(PeerKind::StrongSwan).unwrap());
+        let mut report = CaseReport::new(replay.case.as_ref().unwrap(), "real");
+        report.record(step("send-datagrams", false, StepOutcome::Done, json!(null)));
+        report.record(step("peer-reaction", false, StepOutcome::Passed, json!(null)));
+        let seen = json!({ "capture": { "plain_notifies": { "IKEv2 INVALID_MAJOR_VERSION": 1 }, "first_responses": 0 },
+                           "decrypted_notifies": {} });
+        report.record(step("peer-messages", false, StepOutcome::Passed, seen));
+        report.record(step("peer-alive", true, StepOutcome::Passed, json!(null)));
+        report.record(step("ping", true, last, json!(null)));
+        report.observations.peer_reaction = Some(Reaction::Ignored);
+        report.peer_health = Some(health);
+        CveOutcome::of_run(&vector, &replay, &report)
+    }
+
+    #[test]
+    fn an_error_notify_only_the_capture_saw_makes_the_reaction_a_rejection() {
+        let outcome = run(StepOutcome::Passed, Health::Alive);
+        assert_eq!(outcome.reaction, Some(Reaction::Rejected));
+        assert_eq!(outcome.notifies.get("IKEv2 INVALID_MAJOR_VERSION"), Some(&1));
+        assert_eq!((outcome.replayed, outcome.survived), (Some(true), Some(true)));
+        assert!(!outcome.peer_failed() && !outcome.harness_failed());
+        assert_eq!(outcome.first_responses, None, "only counted where the reference goes silent");
+    }
+
+    #[test]
+    fn a_peer_that_fails_the_fresh_handshake_or_dies_did_not_survive() {
+        assert!(run(StepOutcome::Failed, Health::Alive).peer_failed());
+        assert!(run(StepOutcome::Passed, Health::Crashed("gone".into())).peer_failed());
+        let report = crate::cve::CveReport {
+            peers: vec!["strongswan".into()],
+            jobs: 2,
+            wall_secs: 1.0,
+            outcomes: vec![run(StepOutcome::Failed, Health::Alive)],
+        };
+        assert!(!report.acceptable());
+        assert!(report.markdown().contains("| **NO** |"), "{}", report.markdown());
+    }
+}

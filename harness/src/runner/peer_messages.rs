@@ -99,3 +99,42 @@ pub fn is_ikev2_error(name: &str) -> bool {
     let Some(kind) = name.strip_prefix("IKEv2 ") else { return false };
     kind.parse::<u16>().map_or(true, |number| number < 16384)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn capture(case: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vectors/real").join(case).join("capture.pcap")
+    }
+
+    const RESPONDER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
+
+    #[test]
+    fn counts_the_responders_messages_and_its_one_mm2() {
+        let found =
+            PeerMessages::read(&capture("A-mm-psk-aes128-sha256-modp2048-pfs2048"), RESPONDER).unwrap();
+        assert_eq!(found.first_responses, 1, "MM2 only, not MM4 or MM6: {found:?}");
+        assert!(found.by_exchange["Identity Protection (Main Mode)"] >= 3, "{found:?}");
+        assert_eq!(found.unparsable, 0);
+    }
+
+    #[test]
+    fn reads_the_notify_of_a_refusal_in_the_clear() {
+        let found = PeerMessages::read(&capture("J-no-proposal-chosen"), RESPONDER).unwrap();
+        assert_eq!(found.plain_notifies.get("NO-PROPOSAL-CHOSEN"), Some(&1), "{found:?}");
+        assert_eq!(found.first_responses, 0);
+    }
+
+    #[test]
+    fn ikev2_notifies_are_named_and_told_error_or_not() {
+        assert_eq!(ikev2_notify_name(5), "IKEv2 INVALID_MAJOR_VERSION");
+        assert!(is_ikev2_error("IKEv2 INVALID_MAJOR_VERSION"));
+        assert!(is_ikev2_error("IKEv2 9"));
+        assert!(!is_ikev2_error("IKEv2 16388"));
+        assert!(!is_ikev2_error("NO-PROPOSAL-CHOSEN"));
+    }
+}

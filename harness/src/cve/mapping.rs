@@ -306,6 +306,13 @@ impl Plan {
         if self.deleted {
             return self.refuse("a forgery after the forged Delete took the reference's ISAKMP SA down");
         }
+        if forge.sa != 0 {
+            self.approximate(format!(
+                "the forgery targets the bench's SA #{}; live there is one reference peer, so it goes to \
+                 that peer's SA",
+                forge.sa
+            ));
+        }
         if !self.established {
             self.approximate(
                 "the forgery targets an SA still in Main Mode; the reference builds no Informational \

@@ -4,6 +4,7 @@
 //! binary and the interop tests are its two front ends.
 
 pub mod cases;
+pub mod cve;
 pub mod expectations;
 pub mod live_fuzz;
 pub mod peers_command;

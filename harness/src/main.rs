@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cve_command;
 mod decode;
 mod fuzz_command;
 mod list_command;
@@ -23,6 +24,8 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Run the interop cases (all, or those whose `peer::role::case` id contains FILTER) and print a table.
     Run(run_command::RunArgs),
+    /// Replay the CVE cases of vectors/cve against the real peers, each followed by a liveness check.
+    Cve(cve_command::CveArgs),
     /// Show which peers peers/install.sh installed, and what is missing.
     Peers,
     /// Merge the results folders of several partitions (report.json and case folders) into one.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Decode(args) => decode::main(&args),
         Command::Run(args) => run_command::main(&args),
+        Command::Cve(args) => cve_command::main(&args),
         Command::Merge { results, partitions } => {
             match harness::report::merge::merge(&partitions, &results) {
                 Ok(files) => {

@@ -92,13 +92,19 @@ pub fn main(args: &RunArgs) -> ExitCode {
     if let Err(error) = report::write_case_pages(&run) {
         eprintln!("ikelab: writing the case pages: {error}");
     }
-    match report::write_all(&args.results, &run) {
+    conclude("ikelab", report::write_all(&args.results, &run), acceptable)
+}
+
+/// Names the report files written and gives the exit status: failure when they could
+/// not be written or the run is not `acceptable`.
+pub fn conclude(command: &str, written: Result<Vec<PathBuf>, String>, acceptable: bool) -> ExitCode {
+    match written {
         Ok(files) => {
             let names: Vec<String> = files.iter().map(|file| file.display().to_string()).collect();
             println!("reports: {}", names.join(", "));
         }
         Err(error) => {
-            eprintln!("ikelab: writing the reports: {error}");
+            eprintln!("{command}: writing the reports: {error}");
             return ExitCode::FAILURE;
         }
     }

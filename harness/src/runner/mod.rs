@@ -5,6 +5,7 @@ pub mod capture;
 pub mod engine_api;
 pub mod icmp;
 pub mod network;
+pub mod peer_messages;
 pub mod pool;
 pub mod reference;
 pub mod report;
@@ -25,6 +26,7 @@ use crate::cases::Case;
 pub use pool::StationPool;
 pub use report::{CaseReport, Verdict};
 use results::ResultsFolder;
+pub use session::is_error_notify;
 use station::StationKey;
 
 /// Where cases run.

@@ -13,6 +13,7 @@
 //! Parameters a check leaves out come from the scenario's `[expect]` section (the
 //! negotiated proposal, PFS group and lifetimes), so most timelines stay generic.
 
+use ikev1::impairment::Impairment;
 use peers::SaScope;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
@@ -98,6 +99,16 @@ pub enum Action {
         #[serde(default)]
         random: bool,
     },
+    /// These datagrams (hex), as they are, from the reference's UDP port 500 to the
+    /// peer's: malformed or stray messages no engine would build (`ikelab cve`).
+    SendDatagrams {
+        hex: Vec<String>,
+    },
+    /// The reference's impairments from now on, replacing those it has, for its SAs
+    /// already up too; message counts go on (ikev1 `Endpoint::set_impairments`).
+    Impair {
+        impairments: Vec<Impairment>,
+    },
 }
 
 /// Which way a notify went, seen from the reference.
@@ -137,6 +148,10 @@ pub enum Acceptance {
     Phase2,
     /// An echo from the reference is answered.
     Traffic,
+    /// The peer no longer holds an ISAKMP SA with the reference: it believed a Delete.
+    IkeSaDeleted,
+    /// The peer answered an R-U-THERE with an R-U-THERE-ACK (RFC 3706 5).
+    DpdAnswered,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,6 +298,16 @@ pub enum Check {
     },
     /// tshark, with the case's key files, decrypts Quick Mode and ICMP in the capture.
     CaptureDecrypts,
+    /// The reference's trace shows at least this many `Mutate` impairments applied:
+    /// a replay that relies on them did reach the wire.
+    Mutated {
+        #[serde(default = "one")]
+        at_least: u32,
+    },
+    /// Records what the peer sent the reference so far (never fails): the ISAKMP
+    /// messages in the capture by exchange, the Notify types of those in the clear,
+    /// and those the reference decrypted.
+    PeerMessages,
 }
 
 fn one() -> u32 {

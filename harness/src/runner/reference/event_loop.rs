@@ -183,6 +183,15 @@ impl Loop {
             Command::Stream(spec) => {
                 self.streams.push(Stream { spec, sent: 0, next_at: tokio::time::Instant::now() });
             }
+            Command::SendRaw(datagram, to, reply) => {
+                // The engine's own socket, so the peer's answer comes back to the engine
+                // (one socket per port; a second one could not bind 500 anyway).
+                let sent = SockRef::from(&self.ike).send_to(&datagram, &SockAddr::from(to));
+                let _ = reply.send(sent.map(drop).map_err(|error| format!("sending to {to}: {error}")));
+            }
+            Command::SetImpairments(connection, impairments) => {
+                self.endpoint.set_impairments(&connection, impairments);
+            }
             Command::Shutdown => {}
         }
     }
@@ -283,11 +292,13 @@ impl Loop {
             Event::IpsecSaDeleted { reason, .. } => {
                 observed.sa_events.push(sa_event(SaEventKind::IpsecSaDeleted, reason));
             }
-            Event::Trace(trace) => {
-                if let Trace::VendorId { name } = &trace.trace {
-                    observed.peer_vendor_ids.push(name.clone());
+            Event::Trace(trace) => match &trace.trace {
+                Trace::VendorId { name } => observed.peer_vendor_ids.push(name.clone()),
+                Trace::Impaired { impairment, detail } if impairment == "mutate" => {
+                    observed.mutations_applied.push(detail.clone());
                 }
-            }
+                _ => {}
+            },
             _ => {}
         }
         if let Some(sa) = engine_api::ipsec_sa_established(&event) {

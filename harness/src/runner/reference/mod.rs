@@ -5,19 +5,20 @@
 //! that owns the sans-IO [`Endpoint`](ikev1::Endpoint) ([`event_loop`]): it feeds
 //! datagrams and timeouts in, puts transmits on the wire, answers ICMP echo requests to
 //! the inner address, and publishes what happened in [`Observed`], which the case
-//! driver polls. Commands (initiate, forget, delete, ping, snapshot, shut down) reach
-//! it over a channel.
+//! driver polls. Commands (initiate, forget, delete, ping, snapshot, raw datagrams,
+//! impairments, shut down) reach it over a channel.
 
 mod event_loop;
 mod observed;
 mod sockets;
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ikev1::counters::Counters;
+use ikev1::impairment::Impairment;
 use ikev1::trace::show_ipsec::SessionView;
 use ikev1::{EndpointConfig, Event, IkeSaInfo};
 use peers::{KeyMaterial, Namespace};
@@ -61,6 +62,9 @@ enum Command {
     Delete(SaScope, String),
     Snapshot(oneshot::Sender<Snapshot>),
     Stream(StreamSpec),
+    /// Bytes as they are, from the IKE socket (port 500) to this address.
+    SendRaw(Vec<u8>, SocketAddrV4, oneshot::Sender<Result<(), String>>),
+    SetImpairments(String, Vec<Impairment>),
     Shutdown,
 }
 
@@ -101,22 +105,42 @@ impl ReferenceNode {
         self.commands.send(command).map_err(|_| "the reference engine has stopped".to_owned())
     }
 
+    /// Sends a command and returns once the engine has carried it out: commands are
+    /// handled in order, so the answer to a snapshot asked after it proves it done.
+    /// The next step then meets the new state (a ping right after `forget` must not
+    /// be answered by SAs the engine has yet to drop).
+    fn tell_and_confirm(&self, command: Command) -> Result<(), String> {
+        self.tell(command)?;
+        self.snapshot().map(drop)
+    }
+
     pub fn initiate(&self, connection: &str) -> Result<(), String> {
         self.ask(|reply| Command::Initiate(connection.to_owned(), reply))?
     }
 
     /// Loses SAs without telling the peer, as a reboot would.
     pub fn forget(&self, what: Forget) -> Result<(), String> {
-        self.tell(Command::Forget(what))
+        self.tell_and_confirm(Command::Forget(what))
     }
 
     /// Deletes SAs of `connection`, telling the peer.
     pub fn delete(&self, scope: SaScope, connection: &str) -> Result<(), String> {
-        self.tell(Command::Delete(scope, connection.to_owned()))
+        self.tell_and_confirm(Command::Delete(scope, connection.to_owned()))
     }
 
     pub fn snapshot(&self) -> Result<Snapshot, String> {
         self.ask(Command::Snapshot)
+    }
+
+    /// Sends `datagram` unchanged from the engine's own port-500 socket to `to`: what
+    /// the peer answers reaches the engine as any datagram does.
+    pub fn send_raw(&self, datagram: Vec<u8>, to: SocketAddrV4) -> Result<(), String> {
+        self.ask(|reply| Command::SendRaw(datagram, to, reply))?
+    }
+
+    /// Replaces the impairments of `connection` from now on (its SAs up included).
+    pub fn set_impairments(&self, connection: &str, impairments: Vec<Impairment>) -> Result<(), String> {
+        self.tell_and_confirm(Command::SetImpairments(connection.to_owned(), impairments))
     }
 
     /// Starts a background stream of echo requests; its records land in [`Observed`].

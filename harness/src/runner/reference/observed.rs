@@ -26,6 +26,9 @@ pub struct Observed {
     pub peer_vendor_ids: Vec<String>,
     /// `show crypto session` status changes: (when, IOS status).
     pub session_history: Vec<(Instant, String)>,
+    /// The `Mutate` impairments applied, as the trace details them (message number,
+    /// authentic, the mutation).
+    pub mutations_applied: Vec<String>,
     /// Packets the engine could not take or send.
     pub unhandled: Vec<String>,
 }

@@ -1,5 +1,6 @@
 //! The `do` steps: what the scenario does to the reference, the peer and the network.
 
+use std::net::SocketAddrV4;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,9 @@ use serde_json::json;
 
 use super::{Found, PEER_CONNECTION, REFERENCE_CONNECTION, Session, StepResult, Stream};
 use crate::runner::reference::StreamSpec;
+
+/// ISAKMP's port (RFC 2408 2.5.2).
+const IKE_PORT: u16 = 500;
 use crate::scenario::{Action, Actor};
 
 /// Identifiers of the reference's echo streams start here (pings use the pid's).
@@ -79,6 +83,12 @@ impl Session<'_> {
                 ))
             }
             Action::Loss { percent, side, random } => self.loss(*percent, *side, *random),
+            Action::SendDatagrams { hex } => self.send_datagrams(hex),
+            Action::Impair { impairments } => {
+                self.node()?.set_impairments(REFERENCE_CONNECTION, impairments.clone())?;
+                let names: Vec<String> = impairments.iter().map(|impairment| impairment.name()).collect();
+                Ok(Found::new(format!("the reference's impairments now: {names:?}"), json!(impairments)))
+            }
         }
     }
 
@@ -141,6 +151,27 @@ impl Session<'_> {
                 "{count} echoes of {payload} bytes from {source} to {destination}, one every {interval:?}"
             ),
             json!({ "count": count, "interval_ms": interval.as_millis() as u64 }),
+        ))
+    }
+
+    /// Each datagram as it is, from the reference's port 500 to the peer's.
+    fn send_datagrams(&mut self, hex: &[String]) -> StepResult {
+        let peer = match self.station.network.addresses(super::REFERENCE_SIDE).remote {
+            std::net::IpAddr::V4(address) => SocketAddrV4::new(address, IKE_PORT),
+            std::net::IpAddr::V6(address) => return Err(format!("the peer is at {address}: IPv4 only")),
+        };
+        let mut lengths = Vec::new();
+        for (index, text) in hex.iter().enumerate() {
+            let datagram = text
+                .parse::<vectors::Hex>()
+                .map_err(|error| format!("datagram {}: not hex: {error}", index + 1))?
+                .into_vec();
+            lengths.push(datagram.len());
+            self.node()?.send_raw(datagram, peer)?;
+        }
+        Ok(Found::new(
+            format!("{} datagrams ({lengths:?} bytes) from the reference's port 500 to {peer}", hex.len()),
+            json!({ "lengths": lengths }),
         ))
     }
 

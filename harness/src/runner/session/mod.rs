@@ -6,9 +6,12 @@
 mod actions;
 mod nat_checks;
 mod peer_checks;
+mod replay_checks;
 mod sa_checks;
 mod status_checks;
 mod traffic_checks;
+
+pub use peer_checks::is_error as is_error_notify;
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -244,6 +247,8 @@ impl Session<'_> {
             Check::PeerAlive => self.peer_alive(),
             Check::PeerReaction { expect, accepted_if } => self.peer_reaction(expect, *accepted_if),
             Check::CaptureDecrypts => self.capture_decrypts(),
+            Check::Mutated { at_least } => self.mutated(*at_least),
+            Check::PeerMessages => self.peer_messages(),
         }
     }
 

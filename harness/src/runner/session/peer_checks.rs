@@ -7,10 +7,10 @@ use isakmp::numbers::NotifyType;
 use peers::Health;
 use serde_json::json;
 
-use super::{Found, Session, StepResult};
+use super::{Found, PEER_CONNECTION, Session, StepResult};
 use crate::runner::station::HEALTH_TIMEOUT;
 use crate::runner::tshark;
-use crate::scenario::{Acceptance, Reaction};
+use crate::scenario::{Acceptance, Direction, Reaction};
 
 /// How long the reference's echo waits when traffic decides acceptance.
 const TRAFFIC_PROBE: Duration = Duration::from_secs(2);
@@ -63,6 +63,12 @@ impl Session<'_> {
                     (self.station.network.reference().inner(), self.station.network.peer().inner());
                 self.node_mut()?.ping(source, destination, TRAFFIC_PROBE).is_ok()
             }
+            Acceptance::IkeSaDeleted => {
+                let status =
+                    self.station.peer.status().map_err(|error| format!("the peer's status: {error}"))?;
+                status.established(PEER_CONNECTION).next().is_none()
+            }
+            Acceptance::DpdAnswered => self.notify_count("R-U-THERE-ACK", Direction::Received)? > 0,
         })
     }
 
@@ -83,7 +89,7 @@ impl Session<'_> {
 
 /// RFC 2408 3.14.1: types below 8192 are errors; the counters name them as
 /// [`NotifyType`] prints them.
-fn is_error(name: &str) -> bool {
+pub fn is_error(name: &str) -> bool {
     match name.parse::<u16>() {
         Ok(number) => NotifyType(number).is_error(),
         Err(_) => (1..8192).map(NotifyType).take(31).any(|notify| notify.to_string() == name),

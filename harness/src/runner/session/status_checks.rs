@@ -12,7 +12,7 @@ impl Session<'_> {
         self.notify_count(name, Direction::Either)
     }
 
-    fn notify_count(&self, name: &str, direction: Direction) -> Result<u64, String> {
+    pub(super) fn notify_count(&self, name: &str, direction: Direction) -> Result<u64, String> {
         let counters = self.snapshot()?.counters;
         let sent = counters.notifies_sent.get(name).copied().unwrap_or(0);
         let received = counters.notifies_received.get(name).copied().unwrap_or(0);

@@ -140,17 +140,24 @@ fn nats_in_front_of_both_rewrite_and_forward() {
     });
 }
 
+/// Whether one of three pings is answered: a lone echo (or the ARP before it) can
+/// miss its one-second bound on a loaded machine, and that is not what a loss
+/// test is about; at 100% loss all three must go unanswered.
+fn answered(host: &peers::Host, destination: Ipv4Addr) -> bool {
+    (0..3).any(|_| host.ping(destination, None).unwrap())
+}
+
 #[test]
 fn loss_of_100_percent_blocks_pings_and_0_restores_them() {
     isolated(|| {
         let topology = Direct::new().unwrap();
         let (left, right) = (topology.left(), topology.right());
-        assert!(left.ping(right.address(), None).unwrap(), "no ping before any loss");
+        assert!(answered(left, right.address()), "no ping before any loss");
         left.loss().set_percent(100).unwrap();
         assert!(!left.ping(right.address(), None).unwrap(), "a ping crossed a link with 100% loss");
         assert!(!right.ping(left.address(), None).unwrap(), "a ping crossed the other way");
         left.loss().set_percent(0).unwrap();
-        assert!(left.ping(right.address(), None).unwrap(), "pings did not come back at 0% loss");
+        assert!(answered(left, right.address()), "pings did not come back at 0% loss");
     });
 }
 
@@ -162,7 +169,7 @@ fn loss_on_a_nat_outside_link_is_changeable_at_runtime() {
         let loss = topology.nat(Side::Left).unwrap().loss_outside();
         for (percent, expected) in [(100, false), (0, true), (100, false), (0, true)] {
             loss.set_percent(percent).unwrap();
-            assert_eq!(left.ping(right.public_address(), None).unwrap(), expected, "at {percent}% loss");
+            assert_eq!(answered(left, right.public_address()), expected, "at {percent}% loss");
         }
     });
 }

@@ -14,9 +14,17 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-/// Messages the reference builds in one handshake, as initiator of Main
-/// Mode with Quick Mode (MM1, MM3, MM5, QM1, QM3): the mutation targets.
-const MESSAGES: u32 = 5;
+/// How many messages the reference builds in one handshake with Quick Mode
+/// (the initiator of Phase 1 starts Quick Mode too): the mutation targets.
+/// Counting beyond them would damage nothing.
+fn messages_built(exchange: ExchangeMode, reference_initiates: bool) -> u32 {
+    match (exchange, reference_initiates) {
+        (ExchangeMode::Main, true) => 5,        // MM1, MM3, MM5, QM1, QM3
+        (ExchangeMode::Main, false) => 4,       // MM2, MM4, MM6, QM2
+        (ExchangeMode::Aggressive, true) => 4,  // AM1, AM3, QM1, QM3
+        (ExchangeMode::Aggressive, false) => 2, // AM2, QM2
+    }
+}
 
 /// Values that sit on the edges of one-byte and two-byte fields.
 const EDGE_BYTES: [u8; 6] = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff];
@@ -41,8 +49,9 @@ impl FuzzCase {
         let mut pick = Pick(rng);
         let exchange = if pick.chance(4) { ExchangeMode::Aggressive } else { ExchangeMode::Main };
         let reference_initiates = !pick.chance(3);
+        let messages = messages_built(exchange, reference_initiates);
         let count = 1 + pick.below(3) as usize;
-        let impairments = (0..count).map(|_| pick.impairment()).collect();
+        let impairments = (0..count).map(|_| pick.impairment(messages)).collect();
         FuzzCase { seed, index, exchange, reference_initiates, impairments }
     }
 
@@ -95,11 +104,11 @@ impl Pick {
         bytes
     }
 
-    fn impairment(&mut self) -> Impairment {
+    fn impairment(&mut self, messages: u32) -> Impairment {
         if self.chance(5) {
-            return self.named_impairment();
+            return self.named_impairment(messages);
         }
-        let nth = 1 + self.below(MESSAGES);
+        let nth = 1 + self.below(messages);
         let mutation = self.mutation();
         let authentic = matches!(mutation, Mutation::Payload(_)) && self.chance(2);
         Impairment::Mutate { nth, mutation, authentic }
@@ -160,8 +169,8 @@ impl Pick {
         }
     }
 
-    fn named_impairment(&mut self) -> Impairment {
-        let nth = 1 + self.below(MESSAGES);
+    fn named_impairment(&mut self, messages: u32) -> Impairment {
+        let nth = 1 + self.below(messages);
         match self.below(18) {
             0 => Impairment::ZeroKe,
             1 => Impairment::OmitKe,
@@ -207,6 +216,19 @@ mod tests {
         let authentic =
             impairments.iter().filter(|i| matches!(i, Impairment::Mutate { authentic: true, .. })).count();
         assert!(authentic > 100, "{authentic} authentic payload edits");
+    }
+
+    #[test]
+    fn mutations_name_only_messages_the_reference_builds() {
+        for index in 0..2000 {
+            let case = FuzzCase::generate(5, index);
+            let built = messages_built(case.exchange, case.reference_initiates);
+            for impairment in &case.impairments {
+                if let Impairment::Mutate { nth, .. } | Impairment::DuplicateMessage { nth } = impairment {
+                    assert!((1..=built).contains(nth), "{}", case.describe());
+                }
+            }
+        }
     }
 
     #[test]

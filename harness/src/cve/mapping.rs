@@ -29,7 +29,7 @@ use serde::Serialize;
 use super::reach;
 use super::vector::{Bench, CveVector, Forge, Protection, ScriptStep};
 use crate::cases::{Case, Initiator};
-use crate::scenario::{Acceptance, Action, Actor, Catalogue, Check, Reaction, Step};
+use crate::scenario::{Acceptance, Action, Actor, Catalogue, Check, Reaction, Step, liveness};
 
 /// The catalogue's case every replay starts from.
 const BASE_SCENARIO: &str = "main-mode";
@@ -468,24 +468,6 @@ impl Plan {
         }
         Replay { cve: vector.id.clone(), peer: base.peer, fidelity, how: self.how, case: Some(case) }
     }
-}
-
-/// The liveness block of scenarios/negative.toml: the peer's process answers, and a
-/// fresh reference without impairments completes a new tunnel with it.
-pub fn liveness() -> Vec<Step> {
-    vec![
-        Step::Check(Check::PeerAlive),
-        Step::Do(Action::ReferenceRestarts { keep_impairments: false }),
-        Step::Do(Action::Initiate { by: Some(Actor::Reference) }),
-        Step::Check(Check::Phase1 { proposal: None, lifetime_secs: None, within_secs: None }),
-        Step::Check(Check::Phase2 {
-            proposal: None,
-            lifetime_secs: None,
-            lifetime_kilobytes: None,
-            within_secs: None,
-        }),
-        Step::Check(Check::Ping { from: Actor::Reference, attempts: 3 }),
-    ]
 }
 
 /// The same edit with its payload index counted after the HASH payload, for an

@@ -3,7 +3,7 @@
 //! Each worker keeps its station (namespaces, peer daemon or guest) across
 //! cases while the peer stays healthy, and gets a fresh one when it does not.
 //!
-//! Every case ends with the liveness oracle ([`super::case::liveness_oracle`]).
+//! Every case ends with the liveness oracle ([`crate::scenario::liveness`]).
 //! A case whose peer crashed or hung, or failed the oracle, is a finding: its
 //! folder (capture, peer log, reference trace, keys) is kept with a
 //! `reproducer.json` naming the seed and index that replay it. The folders of

@@ -2,14 +2,15 @@
 //! tunnel against the chosen peer, with the reference impaired as the fuzz
 //! case says, a timeline that only records how the peer took it, and the
 //! liveness oracle after it: the peer's process answers, and a fresh,
-//! unimpaired reference completes a new tunnel with it and pings through.
+//! unimpaired reference completes a new tunnel with it and pings through
+//! ([`crate::scenario::liveness`]).
 
 use ikev1::policy::ExchangeMode;
 use peers::PeerKind;
 
 use super::FuzzCase;
 use crate::cases::{Case, Initiator};
-use crate::scenario::{Acceptance, Action, Actor, Catalogue, Check, Reaction, Step};
+use crate::scenario::{Acceptance, Action, Catalogue, Check, Reaction, Step, liveness};
 
 /// Long enough for the peer to answer, refuse, or give up on a damaged
 /// message and for the reference's first retransmissions to go out.
@@ -37,7 +38,7 @@ pub fn runner_case(catalogue: &Catalogue, fuzz: &FuzzCase, peer: PeerKind) -> Re
     case.summary = fuzz.describe();
     case.reference.impairments = fuzz.impairments.clone();
     case.timeline = reaction_timeline();
-    case.finally = liveness_oracle();
+    case.finally = liveness();
     case.timeout_secs = TIMEOUT_SECS;
     Ok(case)
 }
@@ -52,24 +53,6 @@ fn reaction_timeline() -> Vec<Step> {
             expect: vec![Reaction::Accepted, Reaction::Rejected, Reaction::Ignored],
             accepted_if: Acceptance::Phase2,
         }),
-    ]
-}
-
-/// The peer survived if its process answers and a fresh handshake with a
-/// reference that forgot everything (and is no longer impaired) completes.
-pub fn liveness_oracle() -> Vec<Step> {
-    vec![
-        Step::Check(Check::PeerAlive),
-        Step::Do(Action::ReferenceRestarts { keep_impairments: false }),
-        Step::Do(Action::Initiate { by: Some(Actor::Reference) }),
-        Step::Check(Check::Phase1 { proposal: None, lifetime_secs: None, within_secs: None }),
-        Step::Check(Check::Phase2 {
-            proposal: None,
-            lifetime_secs: None,
-            lifetime_kilobytes: None,
-            within_secs: None,
-        }),
-        Step::Check(Check::Ping { from: Actor::Reference, attempts: 3 }),
     ]
 }
 
@@ -90,7 +73,7 @@ mod tests {
                 assert!(case.peer_side.impairments.is_empty(), "only the reference misbehaves");
                 assert_eq!(case.name, format!("fuzz-7-{index}"));
                 assert_eq!(case.timeline.len(), 3);
-                assert_eq!(case.finally, liveness_oracle());
+                assert_eq!(case.finally, liveness());
             }
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod expect;
 pub mod file;
+mod liveness;
 pub mod side;
 pub mod step;
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::cases::{Case, Initiator, TopologySpec};
 pub use expect::Expected;
 use file::{Fields, ThemeFile};
+pub use liveness::liveness;
 pub use step::{Acceptance, Action, Actor, Check, Direction, Forget, Reaction, SaKind, Step};
 
 /// The scenario files compiled into ikelab, in catalogue order.

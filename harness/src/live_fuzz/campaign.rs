@@ -204,7 +204,7 @@ fn play(
     let line = CaseLine {
         index: fuzz.index,
         case: fuzz.describe(),
-        reaction: report.observations.peer_reaction.map(|reaction| label(&reaction)),
+        reaction: report.observations.peer_reaction.map(|reaction| reaction.label().to_owned()),
         peer_notifies: error_notifies(&report),
         outcome,
         failure: report.failure.clone(),
@@ -300,10 +300,6 @@ fn impairment_kind(impairment: &ikev1::impairment::Impairment) -> String {
         }
         other => other.name(),
     }
-}
-
-fn label<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {

@@ -136,6 +136,19 @@ pub enum Reaction {
     Hung,
 }
 
+impl Reaction {
+    /// As scenario files and reports spell it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reaction::Accepted => "accepted",
+            Reaction::Rejected => "rejected",
+            Reaction::Ignored => "ignored",
+            Reaction::Crashed => "crashed",
+            Reaction::Hung => "hung",
+        }
+    }
+}
+
 /// What "the peer accepted it" means for an impairment: the exchange it spoils
 /// completed anyway, or traffic flowed despite damaged ESP.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -428,6 +441,15 @@ mod tests {
         assert!(extra.contains("typo"), "{extra}");
         let neither = parse(r#"timeline = [{ from = "peer" }]"#).unwrap_err();
         assert!(neither.contains("needs `do` or `check`"), "{neither}");
+    }
+
+    #[test]
+    fn reaction_labels_are_the_file_spelling() {
+        for reaction in
+            [Reaction::Accepted, Reaction::Rejected, Reaction::Ignored, Reaction::Crashed, Reaction::Hung]
+        {
+            assert_eq!(serde_json::to_value(reaction).unwrap(), reaction.label());
+        }
     }
 
     #[test]
